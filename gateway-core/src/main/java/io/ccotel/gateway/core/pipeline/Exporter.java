@@ -1,0 +1,25 @@
+package io.ccotel.gateway.core.pipeline;
+
+import io.ccotel.gateway.core.model.Signal;
+import io.ccotel.gateway.core.model.TelemetryBatch;
+import java.util.Set;
+
+/**
+ * A destination for telemetry. The pipeline puts each exporter behind its own bounded queue
+ * ({@link QueuedExporter}) and calls {@link #export} from that queue's single worker thread, so an
+ * implementation needs no locking against itself, and a slow one delays nobody else.
+ *
+ * <p>{@code export} may block (network I/O) and may throw; a thrown exception is logged and
+ * counted by the queue, and the batch is then dropped by it: an exporter that wants retries
+ * (Loki) does them inside {@code export}.
+ */
+public interface Exporter extends Lifecycle {
+  /** The configured id, e.g. {@code prometheus} or {@code console/json}. */
+  String id();
+
+  /** The signals this exporter can take; a pipeline naming it for another signal is a config error. */
+  Set<Signal> supportedSignals();
+
+  void export(TelemetryBatch batch) throws Exception;
+
+}
