@@ -1,0 +1,166 @@
+package io.ccotel.gateway.app;
+
+import io.ccotel.gateway.core.config.ConfigException;
+import io.ccotel.gateway.core.metrics.GatewayMetrics;
+import io.ccotel.gateway.core.model.Signal;
+import io.ccotel.gateway.core.pipeline.Exporter;
+import io.ccotel.gateway.core.pipeline.ExporterSettings;
+import io.ccotel.gateway.core.pipeline.Lifecycle;
+import io.ccotel.gateway.core.pipeline.Pipeline;
+import io.ccotel.gateway.core.pipeline.PipelineAssembler;
+import io.ccotel.gateway.core.pipeline.Receiver;
+import io.ccotel.gateway.core.pipeline.ReceiverSettings;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The assembled gateway: receivers -> pipeline (processors, fanout) -> exporter queues -> exporters.
+ *
+ * <p>Start order: exporters (so /metrics is up), then receivers. Stop order: receivers first (no new
+ * intake), then the pipeline flushes every queue, then the exporters stop. Safe to stop twice.
+ */
+public final class Gateway implements Lifecycle {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final GatewayConfig config;
+  private final PrometheusMeterRegistry registry;
+  private final GatewayMetrics metrics;
+  private final Map<String, Exporter> exporters = new LinkedHashMap<>();
+  private final Pipeline pipeline;
+  private final List<Receiver> receivers = new ArrayList<>();
+  private volatile boolean stopped;
+
+  /** Builds every component (nothing is bound yet). Throws ConfigException for bad wiring. */
+  @SuppressWarnings("resource")
+  public Gateway(GatewayConfig config, Clock clock) {
+    this.config = config;
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    this.metrics = new GatewayMetrics(registry, clock);
+
+    PipelineAssembler assembler = new PipelineAssembler(metrics, config.queueCapacityItems(), config.retryAfter());
+    Set<String> used = new TreeSet<>();
+    config.pipelines().values().forEach(used::addAll);
+    for (GatewayConfig.ExporterSpec spec : config.exporters().values()) {
+      Exporter e = spec.factory().create(new ExporterSettings(spec.id(), metrics, clock), spec.config());
+      exporters.put(spec.id(), e);
+      assembler.exporter(e);
+      if (!used.contains(spec.id())) {
+        log.warn("Exporter {} is configured but no pipeline names it; it receives nothing", spec.id());
+      }
+    }
+    for (Map.Entry<Signal, List<String>> p : config.pipelines().entrySet()) {
+      try {
+        assembler.route(p.getKey(), p.getValue());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("pipelines." + p.getKey().id() + ".exporters", e.getMessage());
+      }
+    }
+    this.pipeline = assembler.build();
+    ReceiverSettings rs = new ReceiverSettings(metrics, clock);
+    for (GatewayConfig.ReceiverSpec spec : config.receivers()) {
+      receivers.add(spec.factory().create(rs, spec.config(), pipeline.consumer()));
+    }
+  }
+
+  @Override
+  public void start() throws Exception {
+    long t0 = System.nanoTime();
+    pipeline.start();
+    // Exporters that are in no pipeline still start: a prometheus exporter serves the gateway's
+    // own metrics even when no metrics pipeline names it.
+    for (Map.Entry<String, Exporter> e : exporters.entrySet()) {
+      if (!pipeline.queues().containsKey(e.getKey())) {
+        e.getValue().start();
+      }
+    }
+    try {
+      for (Receiver r : receivers) {
+        r.start();
+      }
+    } catch (Exception e) {
+      shutdown(Duration.ofSeconds(2));
+      throw e;
+    }
+    for (Signal s : Signal.values()) {
+      List<String> ids = config.pipelines().get(s);
+      log.info("Pipeline {}: {}", s.id(), ids == null || ids.isEmpty() ? "accepted and dropped (no exporters)" : String.join(", ", ids));
+    }
+    log.info("Gateway ready in {} ms", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  @Override
+  public void shutdown(Duration deadline) {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    long end = System.nanoTime() + deadline.toNanos();
+    log.info("Shutting down: stopping intake, then flushing exporter queues (up to {} s)", deadline.toSeconds());
+    for (Receiver r : receivers) {
+      try {
+        r.shutdown(remaining(end));
+      } catch (RuntimeException e) {
+        log.warn("Receiver {} did not stop cleanly", r.name(), e);
+      }
+    }
+    pipeline.shutdown(remaining(end));
+    for (Map.Entry<String, Exporter> e : exporters.entrySet()) {
+      if (!pipeline.queues().containsKey(e.getKey())) {
+        e.getValue().shutdown(remaining(end));
+      }
+    }
+    registry.close();
+    log.info("Gateway stopped");
+  }
+
+  private static Duration remaining(long endNanos) {
+    return Duration.ofNanos(Math.max(0, endNanos - System.nanoTime()));
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public Pipeline pipeline() {
+    return pipeline;
+  }
+
+  public Exporter exporter(String id) {
+    return exporters.get(id);
+  }
+
+  /** The bound address of a receiver by type ({@code otlp_grpc}, {@code otlp_http}), or null. */
+  public InetSocketAddress receiverAddress(String type) {
+    for (Receiver r : receivers) {
+      if (r.name().equals(type)) {
+        return r.boundAddress();
+      }
+    }
+    return null;
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+}

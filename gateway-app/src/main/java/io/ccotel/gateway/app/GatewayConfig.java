@@ -1,0 +1,40 @@
+package io.ccotel.gateway.app;
+
+import io.ccotel.gateway.core.model.Signal;
+import io.ccotel.gateway.core.pipeline.ExporterFactory;
+import io.ccotel.gateway.core.pipeline.ReceiverFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole, checked configuration: what {@link ConfigLoader} makes of gateway.yaml (or of nothing,
+ * for the defaults).
+ *
+ * @param receivers enabled receivers, in start order
+ * @param exporters every configured exporter by id ({@code type} or {@code type/name})
+ * @param pipelines for each signal, the exporter ids it fans out to (absent: the signal is
+ *     accepted and dropped)
+ * @param queueCapacityItems bound of each exporter's queue, in items
+ * @param retryAfter the delay suggested to clients when a queue is full
+ * @param shutdownTimeout how long a clean shutdown may take to flush
+ */
+public record GatewayConfig(
+    List<ReceiverSpec> receivers,
+    Map<String, ExporterSpec> exporters,
+    Map<Signal, List<String>> pipelines,
+    long queueCapacityItems,
+    Duration retryAfter,
+    Duration shutdownTimeout) {
+  public GatewayConfig {
+    receivers = List.copyOf(receivers);
+    exporters = Map.copyOf(exporters);
+    pipelines = Map.copyOf(pipelines);
+  }
+
+  /** One receiver: its factory and its parsed config. */
+  public record ReceiverSpec(String type, ReceiverFactory<Object> factory, Object config) {}
+
+  /** One exporter: id, factory and parsed config. */
+  public record ExporterSpec(String id, String type, ExporterFactory<Object> factory, Object config) {}
+}

@@ -1,0 +1,147 @@
+package io.ccotel.gateway.app;
+
+import io.ccotel.gateway.core.config.ConfigException;
+import io.ccotel.gateway.core.model.Signal;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code gateway} command line. */
+@Command(
+    name = "gateway",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Telemetry gateway for the Claude Code CLI: receives OTLP (gRPC 4317, HTTP 4318), "
+          + "serves exact Prometheus counters on :9464/metrics and prints events to the console.",
+      "",
+      "Point Claude Code at it with:",
+      "  CLAUDE_CODE_ENABLE_TELEMETRY=1 OTEL_METRICS_EXPORTER=otlp OTEL_LOGS_EXPORTER=otlp \\",
+      "  OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317 claude",
+      ""
+    },
+    subcommands = {Main.Run.class, Main.ValidateConfig.class, CommandLine.HelpCommand.class},
+    footer = {"", "With no command, 'gateway' is 'gateway run' with the built-in defaults."})
+public final class Main implements Callable<Integer> {
+  /** Exit code for a configuration that does not load. */
+  static final int EXIT_BAD_CONFIG = 2;
+
+  @Override
+  public Integer call() throws Exception {
+    return new Run().call();
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the gateway until SIGTERM or Ctrl-C.")
+  static final class Run implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger("gateway");
+
+    @Option(
+        names = {"-c", "--config"},
+        paramLabel = "FILE",
+        description = "YAML configuration (see config/gateway.yaml). Without it: the defaults (4317, 4318, :9464/metrics, console).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+      GatewayConfig cfg;
+      try {
+        ConfigLoader loader = ConfigLoader.withSystemEnv();
+        cfg = config == null ? loader.defaults() : loader.load(config);
+      } catch (ConfigException e) {
+        System.err.println("gateway: invalid configuration: " + e.getMessage());
+        return EXIT_BAD_CONFIG;
+      }
+      log.info("Starting Claude Code telemetry gateway {} ({})", Version.version(), config == null ? "built-in defaults" : "config " + config);
+      Gateway gateway;
+      try {
+        gateway = new Gateway(cfg, Clock.systemUTC());
+      } catch (ConfigException e) {
+        System.err.println("gateway: invalid configuration: " + e.getMessage());
+        return EXIT_BAD_CONFIG;
+      }
+      CountDownLatch stop = new CountDownLatch(1);
+      // Handle SIGTERM and SIGINT ourselves so that a clean stop exits 0 (a JVM ended by the
+      // signal exits 143) after intake stopped and the queues were flushed.
+      for (String sig : List.of("TERM", "INT")) {
+        try {
+          sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
+        } catch (IllegalArgumentException e) {
+          log.debug("Cannot handle SIG{} here", sig);
+        }
+      }
+      try {
+        gateway.start();
+      } catch (Exception e) {
+        log.error("Gateway failed to start: {}", e.getMessage(), e);
+        return 1;
+      }
+      stop.await();
+      gateway.shutdown(cfg.shutdownTimeout());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "validate-config",
+      mixinStandardHelpOptions = true,
+      description = "Check a configuration file and print what it sets up; exit 0 when valid, 2 when not.")
+  static final class ValidateConfig implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "the YAML file to check")
+    Path file;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = new PrintWriter(System.out, true);
+      try {
+        GatewayConfig cfg = ConfigLoader.withSystemEnv().load(file);
+        // Building the components checks the wiring too (which exporter takes which signal).
+        new Gateway(cfg, Clock.systemUTC());
+        out.println(file + ": valid");
+        for (GatewayConfig.ReceiverSpec r : cfg.receivers()) {
+          out.println("  receiver " + r.type() + ": " + r.config());
+        }
+        for (GatewayConfig.ExporterSpec e : cfg.exporters().values()) {
+          out.println("  exporter " + e.id() + ": " + e.config());
+        }
+        for (Signal s : Signal.values()) {
+          List<String> ids = cfg.pipelines().get(s);
+          out.println("  pipeline " + s.id() + " -> " + (ids == null || ids.isEmpty() ? "(dropped)" : String.join(", ", ids)));
+        }
+        return 0;
+      } catch (ConfigException e) {
+        System.err.println(file + ": invalid: " + e.getMessage());
+        return EXIT_BAD_CONFIG;
+      }
+    }
+  }
+
+  /** The version from the jar manifest (Implementation-Version), or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    static String version() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return v == null ? "dev" : v;
+    }
+
+    @Override
+    public String[] getVersion() {
+      return new String[] {"gateway " + version(), "Java " + System.getProperty("java.version")};
+    }
+  }
+}

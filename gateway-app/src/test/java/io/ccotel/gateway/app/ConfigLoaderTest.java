@@ -1,0 +1,127 @@
+package io.ccotel.gateway.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ccotel.gateway.core.config.ConfigException;
+import io.ccotel.gateway.core.model.Signal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+  private final ConfigLoader loader = new ConfigLoader(Map.of("TEAM_TOKEN_FILE", "/etc/tokens", "PROM_PORT", "19464"));
+
+  private static Path resource(String name) {
+    return Paths.get("src/test/resources/config").resolve(name);
+  }
+
+  @Test
+  void defaultsListenOnTheStandardPortsAndPrintEventsToTheConsole() {
+    GatewayConfig cfg = loader.defaults();
+    assertThat(cfg.receivers()).extracting(GatewayConfig.ReceiverSpec::type).containsExactly("otlp_grpc", "otlp_http");
+    assertThat(cfg.receivers().get(0).config().toString()).contains("0.0.0.0").contains("4317");
+    assertThat(cfg.receivers().get(1).config().toString()).contains("0.0.0.0").contains("4318");
+    assertThat(cfg.exporters()).containsOnlyKeys("prometheus", "console");
+    assertThat(cfg.exporters().get("prometheus").config().toString()).contains("9464");
+    assertThat(cfg.pipelines())
+        .containsEntry(Signal.METRICS, List.of("prometheus", "console"))
+        .containsEntry(Signal.LOGS, List.of("console"))
+        .containsEntry(Signal.TRACES, List.of("console"));
+    assertThat(cfg.queueCapacityItems()).isEqualTo(500_000);
+    assertThat(cfg.retryAfter()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(cfg.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void theShippedConfigFileIsValidAndEqualsTheDefaults() {
+    GatewayConfig shipped = loader.load(Paths.get("../config/gateway.yaml"));
+    GatewayConfig defaults = loader.defaults();
+    assertThat(shipped.receivers()).extracting(r -> r.config()).isEqualTo(defaults.receivers().stream().map(r -> r.config()).toList());
+    assertThat(shipped.exporters().keySet()).isEqualTo(defaults.exporters().keySet());
+    for (String id : defaults.exporters().keySet()) {
+      assertThat(shipped.exporters().get(id).config()).as(id).isEqualTo(defaults.exporters().get(id).config());
+    }
+    assertThat(shipped.pipelines()).isEqualTo(defaults.pipelines());
+    assertThat(shipped.queueCapacityItems()).isEqualTo(defaults.queueCapacityItems());
+  }
+
+  @Test
+  void anEmptyFileMeansTheDefaults() {
+    assertThat(loader.loadText("").pipelines()).isEqualTo(loader.defaults().pipelines());
+  }
+
+  @Test
+  void environmentVariablesAreSubstituted() {
+    GatewayConfig cfg =
+        loader.loadText(
+            """
+            exporters:
+              prometheus:
+                endpoint: 127.0.0.1:${env:PROM_PORT}
+              console/json:
+                format: ${env:CONSOLE_FORMAT:-json}
+            pipelines:
+              metrics: {exporters: [prometheus]}
+              logs: {exporters: [console/json]}
+            """);
+    assertThat(cfg.exporters().get("prometheus").config().toString()).contains("19464");
+    assertThat(cfg.exporters().get("console/json").type()).isEqualTo("console");
+    assertThat(cfg.pipelines()).doesNotContainKey(Signal.TRACES);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+          unknown-top-key.yaml        | exporter: unknown key; known keys here: exporters, pipelines, queue, receivers, shutdown_timeout
+          unknown-exporter-type.yaml  | exporters.kafka: unknown exporter type 'kafka'; known types: prometheus, console
+          pipeline-unknown-exporter.yaml | pipelines.logs.exporters[1]: names exporter 'loki', which is not configured under exporters (configured: console)
+          bad-duration.yaml           | queue.retry_after: expected a duration such as 500ms, 30s, 5m, 24h or 7d, got "5 seconds"
+          unset-env.yaml              | line 3: environment variable GATEWAY_TEST_UNSET_VARIABLE is not set (give a default with ${env:GATEWAY_TEST_UNSET_VARIABLE:-value})
+          receiver-typo.yaml          | receivers.otlp_grpc.endpiont: unknown key
+          bad-yaml.yaml               | line 3: not valid YAML
+          bad-endpoint.yaml           | receivers.otlp_http.endpoint: expected host:port such as 0.0.0.0:4317, got "localhost:http"
+          unknown-signal.yaml         | pipelines.profiles: unknown key; known keys here: logs, metrics, traces
+          all-receivers-off.yaml      | receivers: every receiver is disabled; the gateway would receive nothing
+          queue-zero.yaml             | queue.capacity_items: must be between 1 and 1099511627776, got 0
+          """)
+  void badFilesAreRefusedWithAMessageNamingTheKey(String file, String message) {
+    assertThat(Files.exists(resource(file))).as(file).isTrue();
+    assertThatThrownBy(() -> loader.load(resource(file)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(message);
+  }
+
+  @Test
+  void aMissingFileIsNamed() {
+    assertThatThrownBy(() -> loader.load(Paths.get("no/such/gateway.yaml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config file no/such/gateway.yaml does not exist");
+  }
+
+  @Test
+  void aPipelineNamingAnExporterThatCannotTakeTheSignalIsRefusedWhenWired() {
+    GatewayConfig cfg =
+        loader.loadText(
+            """
+            receivers:
+              otlp_grpc: {endpoint: "127.0.0.1:0"}
+              otlp_http: {endpoint: "127.0.0.1:0"}
+            exporters:
+              prometheus: {endpoint: "127.0.0.1:0"}
+            pipelines:
+              logs: {exporters: [prometheus]}
+            """);
+    assertThatThrownBy(() -> new Gateway(cfg, java.time.Clock.systemUTC()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("pipelines.logs.exporters: exporter 'prometheus' cannot take logs");
+  }
+}
