@@ -84,10 +84,12 @@ public final class ConfigLoader {
   }
 
   public GatewayConfig loadText(String yaml) {
-    String substituted = EnvSubstitution.apply(yaml, env);
+    if (yaml.isBlank()) {
+      return defaults();
+    }
     Object root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readValue(substituted, Object.class);
+      root = new ObjectMapper(new YAMLFactory()).readValue(yaml, Object.class);
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr();
       throw new ConfigException(where, "not valid YAML: " + e.getOriginalMessage());
@@ -98,8 +100,8 @@ public final class ConfigLoader {
     if (!(root instanceof Map<?, ?> map)) {
       throw new ConfigException("", "the file must be a YAML mapping with receivers, exporters and pipelines");
     }
-    Map<String, Object> top = new LinkedHashMap<>();
-    map.forEach((k, v) -> top.put(String.valueOf(k), v));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> top = (Map<String, Object>) EnvSubstitution.applyTree(map, "", env);
     return parse(top);
   }
 

@@ -20,13 +20,16 @@ import picocli.CommandLine.Parameters;
     name = "gateway",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    usageHelpWidth = 100,
     description = {
       "Telemetry gateway for the Claude Code CLI: receives OTLP (gRPC 4317, HTTP 4318), "
           + "serves exact Prometheus counters on :9464/metrics and prints events to the console.",
       "",
       "Point Claude Code at it with:",
-      "  CLAUDE_CODE_ENABLE_TELEMETRY=1 OTEL_METRICS_EXPORTER=otlp OTEL_LOGS_EXPORTER=otlp \\",
-      "  OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317 claude",
+      "  export CLAUDE_CODE_ENABLE_TELEMETRY=1 OTEL_METRICS_EXPORTER=otlp OTEL_LOGS_EXPORTER=otlp",
+      "  export OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
+      "  export OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317",
+      "(or OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf with http://localhost:4318)",
       ""
     },
     subcommands = {Main.Run.class, Main.ValidateConfig.class, CommandLine.HelpCommand.class},
@@ -41,6 +44,9 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // grpc-java logs through java.util.logging: send it to the same place as everything else.
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
     System.exit(commandLine().execute(args));
   }
 
@@ -76,24 +82,28 @@ public final class Main implements Callable<Integer> {
         System.err.println("gateway: invalid configuration: " + e.getMessage());
         return EXIT_BAD_CONFIG;
       }
-      CountDownLatch stop = new CountDownLatch(1);
-      // Handle SIGTERM and SIGINT ourselves so that a clean stop exits 0 (a JVM ended by the
-      // signal exits 143) after intake stopped and the queues were flushed.
-      for (String sig : List.of("TERM", "INT")) {
-        try {
-          sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
-        } catch (IllegalArgumentException e) {
-          log.debug("Cannot handle SIG{} here", sig);
-        }
-      }
+      // SIGTERM / SIGINT run the JVM's shutdown hooks: ours stops intake, flushes the queues, and
+      // then halts with 0, so a clean stop is not reported as a failure (a JVM ended by SIGTERM
+      // would exit 143). halt() skips nothing of ours: no other hook holds data.
+      CountDownLatch stopped = new CountDownLatch(1);
+      Thread hook =
+          new Thread(
+              () -> {
+                gateway.shutdown(cfg.shutdownTimeout());
+                stopped.countDown();
+                System.out.flush();
+                System.err.flush();
+                Runtime.getRuntime().halt(0);
+              },
+              "gateway-shutdown");
       try {
         gateway.start();
       } catch (Exception e) {
         log.error("Gateway failed to start: {}", e.getMessage(), e);
         return 1;
       }
-      stop.await();
-      gateway.shutdown(cfg.shutdownTimeout());
+      Runtime.getRuntime().addShutdownHook(hook);
+      stopped.await();
       return 0;
     }
   }

@@ -85,7 +85,7 @@ class ConfigLoaderTest {
           unknown-exporter-type.yaml  | exporters.kafka: unknown exporter type 'kafka'; known types: prometheus, console
           pipeline-unknown-exporter.yaml | pipelines.logs.exporters[1]: names exporter 'loki', which is not configured under exporters (configured: console)
           bad-duration.yaml           | queue.retry_after: expected a duration such as 500ms, 30s, 5m, 24h or 7d, got "5 seconds"
-          unset-env.yaml              | line 3: environment variable GATEWAY_TEST_UNSET_VARIABLE is not set (give a default with ${env:GATEWAY_TEST_UNSET_VARIABLE:-value})
+          unset-env.yaml              | receivers.otlp_grpc.endpoint: environment variable GATEWAY_TEST_UNSET_VARIABLE is not set (give a default with ${env:GATEWAY_TEST_UNSET_VARIABLE:-value})
           receiver-typo.yaml          | receivers.otlp_grpc.endpiont: unknown key
           bad-yaml.yaml               | line 3: not valid YAML
           bad-endpoint.yaml           | receivers.otlp_http.endpoint: expected host:port such as 0.0.0.0:4317, got "localhost:http"

@@ -1,0 +1,324 @@
+package io.ccotel.gateway.http;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.ccotel.gateway.core.metrics.GatewayMetrics;
+import io.ccotel.gateway.core.model.Signal;
+import io.ccotel.gateway.core.model.TelemetryBatch;
+import io.ccotel.gateway.core.otlp.OtlpResponses;
+import io.ccotel.gateway.core.pipeline.BatchConsumer;
+import io.ccotel.gateway.core.pipeline.ConsumeResult;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers one aggregated OTLP/HTTP request: route, checks, decompression, decoding (protobuf or
+ * OTLP/JSON), {@link BatchConsumer#consume}, answer. Decoding and the consume call run on the event
+ * loop: consume is non-blocking by contract, and decoding a few hundred KB takes well under a
+ * millisecond (issue 6 may move large bodies to a worker pool).
+ *
+ * <p>Answers (see {@link OtlpHttpReceiver} for the full table) mirror the request's encoding;
+ * error bodies are google.rpc.Status. Nothing thrown while answering escapes to Netty: an
+ * unexpected exception is logged (at most once a minute) and answered 500. The request buffer is
+ * released by {@link SimpleChannelInboundHandler}; the decompressed copy is released here.
+ *
+ * <p>Counts with {@link GatewayMetrics}, for requests to one of the three paths only: {@code
+ * request(signal, "http", outcome)} with outcome ok, partial, invalid, retryable, too_large,
+ * unsupported_media_type, method_not_allowed or error; and for decoded requests {@code received}
+ * = {@code accepted} + {@code rejected} (reason {@code pipeline} for items a partial success
+ * refused, {@code invalid} or {@code retryable} when the pipeline refused the whole batch).
+ */
+final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  static final String TRANSPORT = "http";
+
+  private static final Logger log = LoggerFactory.getLogger(OtlpHttpHandler.class);
+  private static final long LOG_INTERVAL_MILLIS = 60_000;
+  private static final Object LOG_LOCK = new Object();
+  private static long nextErrorLogMillis;
+  private static long suppressedErrors;
+
+  private final BatchConsumer next;
+  private final GatewayMetrics metrics;
+  private final BodyLimits limits;
+  private final BooleanSupplier draining;
+  private final Clock clock;
+
+  OtlpHttpHandler(
+      BatchConsumer next, GatewayMetrics metrics, BodyLimits limits, BooleanSupplier draining, Clock clock) {
+    super(FullHttpRequest.class, true);
+    this.next = next;
+    this.metrics = metrics;
+    this.limits = limits;
+    this.draining = draining;
+    this.clock = clock;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+    String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    BodyFormat errorFormat = BodyFormat.forErrors(contentType);
+    OtlpRoute route = null;
+    try {
+      DecoderResult decoded = req.decoderResult();
+      if (decoded.isFailure()) {
+        badHttp(ctx, req, errorFormat, decoded.cause());
+        return;
+      }
+      route = OtlpRoute.forUri(req.uri());
+      if (route == null) {
+        // Not counted: there is no signal to count it under.
+        error(ctx, req, HttpResponseStatus.NOT_FOUND, errorFormat, HttpAnswers.NOT_FOUND,
+            "no such path " + quote(req.uri()) + "; OTLP/HTTP paths are " + OtlpRoute.PATHS + " (POST)");
+        return;
+      }
+      Signal signal = route.signal();
+      if (!HttpMethod.POST.equals(req.method())) {
+        metrics.request(signal, TRANSPORT, "method_not_allowed");
+        FullHttpResponse res = HttpAnswers.status(req.protocolVersion(), HttpResponseStatus.METHOD_NOT_ALLOWED,
+            errorFormat, HttpAnswers.UNIMPLEMENTED,
+            "method " + req.method() + " is not allowed on " + route.path() + "; send POST");
+        res.headers().set(HttpHeaderNames.ALLOW, "POST");
+        send(ctx, req, res, false);
+        return;
+      }
+      BodyFormat format = BodyFormat.forRequest(contentType);
+      if (format == null) {
+        metrics.request(signal, TRANSPORT, "unsupported_media_type");
+        error(ctx, req, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, errorFormat, HttpAnswers.INVALID_ARGUMENT,
+            (contentType == null ? "missing Content-Type" : "unsupported Content-Type " + quote(contentType))
+                + "; accepted are " + BodyFormat.ACCEPTED);
+        return;
+      }
+      String encodingHeader = req.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+      ContentCoding coding = ContentCoding.parse(encodingHeader);
+      if (coding == null) {
+        metrics.request(signal, TRANSPORT, "unsupported_media_type");
+        error(ctx, req, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, format, HttpAnswers.INVALID_ARGUMENT,
+            "unsupported Content-Encoding " + quote(encodingHeader) + "; accepted are " + ContentCoding.ACCEPTED);
+        return;
+      }
+      handleBody(ctx, req, route, format, coding);
+    } catch (Throwable t) {
+      unexpected(ctx, req, route, errorFormat, t);
+    }
+  }
+
+  private void handleBody(
+      ChannelHandlerContext ctx, FullHttpRequest req, OtlpRoute route, BodyFormat format, ContentCoding coding) {
+    Signal signal = route.signal();
+    ByteBuf body = req.content();
+    ByteBuf inflated = null;
+    TelemetryBatch batch;
+    try {
+      if (coding == ContentCoding.IDENTITY || !body.isReadable()) {
+        // A chunked body has no Content-Length for the aggregator to check beforehand.
+        if (body.readableBytes() > limits.maxBodyBytes()) {
+          tooLarge(ctx, req, route, format, limits.tooLargeAsSent(body.readableBytes(), ContentCoding.IDENTITY));
+          return;
+        }
+      } else {
+        inflated = coding.decompress(ctx.alloc(), body, limits.maxBodyBytes());
+        body = inflated;
+      }
+      // Decoded right here on the event loop: a typical body takes well under a millisecond (issue 6
+      // may move large bodies to a worker pool).
+      Message request = body.isReadable() ? decode(route, format, body) : route.prototype();
+      batch = route.toBatch(request);
+    } catch (ContentCoding.TooLargeException e) {
+      tooLarge(ctx, req, route, format, limits.tooLargeDecompressed(coding));
+      return;
+    } catch (OtlpDecodeException e) {
+      metrics.request(signal, TRANSPORT, "invalid");
+      error(ctx, req, HttpResponseStatus.BAD_REQUEST, format, HttpAnswers.INVALID_ARGUMENT, e.getMessage());
+      return;
+    } finally {
+      if (inflated != null) {
+        inflated.release();
+      }
+    }
+
+    int items = batch.itemCount();
+    metrics.received(signal, TRANSPORT, items);
+    // An empty request has nothing to lose: answer it without bothering the pipeline.
+    ConsumeResult result = items == 0 ? ConsumeResult.ok() : next.consume(batch);
+    switch (result.outcome()) {
+      case OK -> {
+        metrics.request(signal, TRANSPORT, "ok");
+        metrics.accepted(signal, TRANSPORT, items);
+        send(ctx, req, HttpAnswers.message(req.protocolVersion(), HttpResponseStatus.OK, format,
+            OtlpResponses.success(signal, result)), false);
+      }
+      case PARTIAL -> {
+        long rejected = Math.min(result.rejectedItems(), items);
+        metrics.request(signal, TRANSPORT, "partial");
+        metrics.accepted(signal, TRANSPORT, items - rejected);
+        metrics.rejected(signal, TRANSPORT, "pipeline", rejected);
+        send(ctx, req, HttpAnswers.message(req.protocolVersion(), HttpResponseStatus.OK, format,
+            OtlpResponses.success(signal, result)), false);
+      }
+      case RETRYABLE -> {
+        metrics.request(signal, TRANSPORT, "retryable");
+        metrics.rejected(signal, TRANSPORT, "retryable", items);
+        String message = result.message().isEmpty()
+            ? "the gateway cannot take more " + signal.itemName() + " right now; retry later"
+            : result.message();
+        FullHttpResponse res = HttpAnswers.status(req.protocolVersion(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+            format, HttpAnswers.UNAVAILABLE, message);
+        res.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds(result.retryAfter()));
+        send(ctx, req, res, false);
+      }
+      case INVALID -> {
+        metrics.request(signal, TRANSPORT, "invalid");
+        metrics.rejected(signal, TRANSPORT, "invalid", items);
+        String message = result.message().isEmpty() ? "the " + signal.itemName() + " were refused as invalid"
+            : result.message();
+        error(ctx, req, HttpResponseStatus.BAD_REQUEST, format, HttpAnswers.INVALID_ARGUMENT, message);
+      }
+    }
+  }
+
+  private static Message decode(OtlpRoute route, BodyFormat format, ByteBuf body) throws OtlpDecodeException {
+    if (format == BodyFormat.JSON) {
+      if (body.hasArray()) {
+        return OtlpJsonDecoder.decode(
+            body.array(), body.arrayOffset() + body.readerIndex(), body.readableBytes(), route.prototype());
+      }
+      return OtlpJsonDecoder.decode(new ByteBufInputStream(body.duplicate()), route.prototype());
+    }
+    try {
+      return route.parseProtobuf(body.nioBufferCount() == 1 ? body.nioBuffer() : copy(body));
+    } catch (InvalidProtocolBufferException e) {
+      throw new OtlpDecodeException(
+          "the body is not a valid protobuf " + route.prototype().getDescriptorForType().getName() + ": "
+              + e.getMessage(), e);
+    }
+  }
+
+  private static ByteBuffer copy(ByteBuf body) {
+    byte[] bytes = new byte[body.readableBytes()];
+    body.getBytes(body.readerIndex(), bytes);
+    return ByteBuffer.wrap(bytes);
+  }
+
+  static String retryAfterSeconds(Duration retryAfter) {
+    long millis = retryAfter.toMillis();
+    return Long.toString(Math.max(1, (millis + 999) / 1000));
+  }
+
+  private void tooLarge(ChannelHandlerContext ctx, FullHttpRequest req, OtlpRoute route, BodyFormat format,
+      String message) {
+    metrics.request(route.signal(), TRANSPORT, "too_large");
+    error(ctx, req, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, format, HttpAnswers.RESOURCE_EXHAUSTED, message);
+  }
+
+  private void badHttp(ChannelHandlerContext ctx, FullHttpRequest req, BodyFormat format, Throwable cause) {
+    // The codec cannot find the next request after a malformed one: answer and close.
+    HttpResponseStatus status;
+    int code;
+    String message;
+    if (cause instanceof TooLongHttpHeaderException) {
+      status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+      code = HttpAnswers.RESOURCE_EXHAUSTED;
+      message = "the request headers are too large; raise receivers.otlp_http.max_header_bytes to accept them";
+    } else if (cause instanceof TooLongHttpLineException) {
+      status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+      code = HttpAnswers.RESOURCE_EXHAUSTED;
+      message = "the request line is too long";
+    } else {
+      status = HttpResponseStatus.BAD_REQUEST;
+      code = HttpAnswers.INVALID_ARGUMENT;
+      message = "malformed HTTP request: " + cause.getMessage();
+    }
+    OtlpRoute route = OtlpRoute.forUri(req.uri());
+    if (route != null) {
+      metrics.request(route.signal(), TRANSPORT, "invalid");
+    }
+    HttpVersion version = req.protocolVersion();
+    send(ctx, req, HttpAnswers.status(version, status, format, code, message), true);
+  }
+
+  private void unexpected(ChannelHandlerContext ctx, FullHttpRequest req, OtlpRoute route, BodyFormat format,
+      Throwable t) {
+    logUnexpected(t);
+    try {
+      if (route != null) {
+        metrics.request(route.signal(), TRANSPORT, "error");
+      }
+      error(ctx, req, HttpResponseStatus.INTERNAL_SERVER_ERROR, format, HttpAnswers.INTERNAL,
+          "internal error in the gateway (" + t.getClass().getSimpleName()
+              + "); the gateway log has the details");
+    } catch (Throwable again) {
+      log.debug("could not answer 500, closing the connection", again);
+      ctx.close();
+    }
+  }
+
+  private void logUnexpected(Throwable t) {
+    long now = clock.millis();
+    long suppressed;
+    synchronized (LOG_LOCK) {
+      if (now < nextErrorLogMillis) {
+        suppressedErrors++;
+        return;
+      }
+      nextErrorLogMillis = now + LOG_INTERVAL_MILLIS;
+      suppressed = suppressedErrors;
+      suppressedErrors = 0;
+    }
+    log.error("OTLP/HTTP request failed unexpectedly, answered 500 ({} more such failures not logged in the"
+        + " last minute; all are counted as outcome=error)", suppressed, t);
+  }
+
+  private void error(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, BodyFormat format,
+      int code, String message) {
+    send(ctx, req, HttpAnswers.status(req.protocolVersion(), status, format, code, message), false);
+  }
+
+  /** Writes the answer, keeping the connection open only if the client and the receiver both want. */
+  private void send(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse res, boolean close) {
+    boolean keepAlive = !close && HttpUtil.isKeepAlive(req) && !draining.getAsBoolean();
+    HttpUtil.setKeepAlive(res, keepAlive);
+    if (keepAlive) {
+      ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    } else {
+      ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // Only transport trouble gets here (a reset connection, a TLS error): requests are answered
+    // in channelRead0, which catches everything.
+    if (cause instanceof IOException) {
+      log.debug("OTLP/HTTP connection error, closing {}", ctx.channel(), cause);
+    } else {
+      logUnexpected(cause);
+    }
+    ctx.close();
+  }
+
+  private static String quote(String s) {
+    String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    return "\"" + t + "\"";
+  }
+}
