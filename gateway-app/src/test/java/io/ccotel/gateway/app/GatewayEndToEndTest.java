@@ -216,28 +216,7 @@ class GatewayEndToEndTest {
   }
 
   static MethodDescriptor<byte[], byte[]> rawMethod(String fullName) {
-    MethodDescriptor.Marshaller<byte[]> bytes =
-        new MethodDescriptor.Marshaller<>() {
-          @Override
-          public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-          }
-
-          @Override
-          public byte[] parse(InputStream stream) {
-            try {
-              return stream.readAllBytes();
-            } catch (java.io.IOException e) {
-              throw new IllegalStateException(e);
-            }
-          }
-        };
-    return MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(fullName)
-        .setRequestMarshaller(bytes)
-        .setResponseMarshaller(bytes)
-        .build();
+    return io.ccotel.gateway.testkit.RawGrpc.method(fullName);
   }
 
   @Test

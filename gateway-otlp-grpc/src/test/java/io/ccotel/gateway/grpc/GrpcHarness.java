@@ -97,12 +97,7 @@ final class GrpcHarness implements AutoCloseable {
   }
 
   static MethodDescriptor<byte[], byte[]> rawMethod(String fullName) {
-    return MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(fullName)
-        .setRequestMarshaller(BYTES)
-        .setResponseMarshaller(BYTES)
-        .build();
+    return io.ccotel.gateway.testkit.RawGrpc.method(fullName);
   }
 
   /** Sends {@code body} as the message (compressed with real gzip when {@code gzip}). */
@@ -153,20 +148,5 @@ final class GrpcHarness implements AutoCloseable {
     receiver.shutdown(Duration.ofSeconds(5));
   }
 
-  static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      };
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = io.ccotel.gateway.testkit.RawGrpc.BYTES;
 }
