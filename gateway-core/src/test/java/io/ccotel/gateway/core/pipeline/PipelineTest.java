@@ -115,6 +115,7 @@ class PipelineTest {
 
     assertThat(p.consume(logs(10)).outcome()).isEqualTo(ConsumeResult.Outcome.OK);
     assertThat(p.consume(logs(10)).outcome()).isEqualTo(ConsumeResult.Outcome.OK);
+    assertThat(p.queues().get("fast").awaitIdle(Duration.ofSeconds(5))).isTrue();
     ConsumeResult refused = p.consume(logs(10));
     assertThat(refused.outcome()).isEqualTo(ConsumeResult.Outcome.RETRYABLE);
     assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(3));
