@@ -97,7 +97,7 @@ public final class Gateway implements Lifecycle {
     // Exporters that are in no pipeline still start: a prometheus exporter serves the gateway's
     // own metrics even when no metrics pipeline names it.
     for (Map.Entry<String, Exporter> e : exporters.entrySet()) {
-      if (!pipeline.queues().containsKey(e.getKey())) {
+      if (!pipeline.runs(e.getKey())) {
         e.getValue().start();
       }
     }
@@ -133,7 +133,7 @@ public final class Gateway implements Lifecycle {
     }
     pipeline.shutdown(remaining(end));
     for (Map.Entry<String, Exporter> e : exporters.entrySet()) {
-      if (!pipeline.queues().containsKey(e.getKey())) {
+      if (!pipeline.runs(e.getKey())) {
         e.getValue().shutdown(remaining(end));
       }
     }

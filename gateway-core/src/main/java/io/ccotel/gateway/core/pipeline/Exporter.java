@@ -22,4 +22,22 @@ public interface Exporter extends Lifecycle {
 
   void export(TelemetryBatch batch) throws Exception;
 
+  /**
+   * True for an exporter that applies a batch in memory, quickly and without blocking (the
+   * Prometheus exporter updates its counters). The fanout then calls {@link #apply} on the
+   * receiving thread instead of queueing the batch: once the client is answered the batch is
+   * applied, and the answer can say which items the exporter refused (partial success). Such an
+   * exporter must be thread-safe.
+   */
+  default boolean inline() {
+    return false;
+  }
+
+  /**
+   * Applies a batch at once (inline exporters only). Returns OK, or PARTIAL with the count and the
+   * reason of the items it refused; never RETRYABLE (an inline exporter has no backlog to wait for).
+   */
+  default ConsumeResult apply(TelemetryBatch batch) {
+    throw new UnsupportedOperationException("exporter " + id() + " is not inline");
+  }
 }

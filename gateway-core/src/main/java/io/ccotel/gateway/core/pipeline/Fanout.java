@@ -4,6 +4,8 @@ import io.ccotel.gateway.core.metrics.GatewayMetrics;
 import io.ccotel.gateway.core.model.TelemetryBatch;
 import java.time.Duration;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hands each batch to several exporter queues, all or nothing: room is reserved in every queue
@@ -14,11 +16,24 @@ import java.util.List;
  * never by an exporter. Thread-safe.
  */
 public final class Fanout implements BatchConsumer {
+  private static final Logger log = LoggerFactory.getLogger(Fanout.class);
+
+  private final List<Exporter> inline;
   private final List<QueuedExporter> queues;
   private final GatewayMetrics metrics;
   private final Duration retryAfter;
 
   public Fanout(List<QueuedExporter> queues, GatewayMetrics metrics, Duration retryAfter) {
+    this(List.of(), queues, metrics, retryAfter);
+  }
+
+  /**
+   * @param inline exporters applied on the calling thread (see {@link Exporter#inline}); their
+   *     refusals become the partial-success part of the answer
+   * @param queues exporters behind their own queues
+   */
+  public Fanout(List<Exporter> inline, List<QueuedExporter> queues, GatewayMetrics metrics, Duration retryAfter) {
+    this.inline = List.copyOf(inline);
     this.queues = List.copyOf(queues);
     this.metrics = metrics;
     this.retryAfter = retryAfter;
@@ -49,9 +64,26 @@ public final class Fanout implements BatchConsumer {
       return ConsumeResult.retryable(
           "exporter '" + full.id() + "' cannot take more now (queue full or shutting down); retry later", retryAfter);
     }
+    // Inline exporters after every queue has room: a batch refused for a full queue must not have
+    // been applied anywhere, or the client's retry would count twice.
+    ConsumeResult result = ConsumeResult.ok();
+    for (Exporter e : inline) {
+      ConsumeResult r;
+      try {
+        r = e.apply(batch);
+      } catch (RuntimeException ex) {
+        metrics.exportFailed(e.id(), batch.signal(), items);
+        log.warn("Exporter {} failed to apply a batch of {} {}", e.id(), items, batch.signal().itemName(), ex);
+        continue;
+      }
+      metrics.exported(e.id(), batch.signal(), items - r.rejectedItems());
+      if (r.outcome() == ConsumeResult.Outcome.PARTIAL) {
+        result = result.plusRejected(r.rejectedItems(), r.message());
+      }
+    }
     for (QueuedExporter q : queues) {
       q.enqueueReserved(batch);
     }
-    return ConsumeResult.ok();
+    return result;
   }
 }

@@ -23,10 +23,18 @@ public final class Pipeline implements Lifecycle {
 
   private final Map<Signal, BatchConsumer> bySignal;
   private final Map<String, QueuedExporter> queues;
+  private final Map<String, Exporter> inline;
+  private volatile boolean closed;
 
-  Pipeline(Map<Signal, BatchConsumer> bySignal, Map<String, QueuedExporter> queues) {
+  Pipeline(Map<Signal, BatchConsumer> bySignal, Map<String, QueuedExporter> queues, Map<String, Exporter> inline) {
     this.bySignal = new EnumMap<>(bySignal);
     this.queues = new LinkedHashMap<>(queues);
+    this.inline = new LinkedHashMap<>(inline);
+  }
+
+  /** Every exporter that is in a pipeline, queued or inline, by id. */
+  public boolean runs(String exporterId) {
+    return queues.containsKey(exporterId) || inline.containsKey(exporterId);
   }
 
   /** Routes each batch by its signal; a signal with no pipeline is accepted and dropped. */
@@ -35,6 +43,9 @@ public final class Pipeline implements Lifecycle {
   }
 
   public ConsumeResult consume(TelemetryBatch batch) {
+    if (closed) {
+      return ConsumeResult.retryable("the gateway is shutting down; retry later", java.time.Duration.ofSeconds(1));
+    }
     BatchConsumer c = bySignal.get(batch.signal());
     return c == null ? ConsumeResult.ok() : c.consume(batch);
   }
@@ -60,15 +71,19 @@ public final class Pipeline implements Lifecycle {
 
   @Override
   public void start() throws Exception {
-    List<QueuedExporter> started = new ArrayList<>();
+    List<Lifecycle> started = new ArrayList<>();
     try {
+      for (Exporter e : inline.values()) {
+        e.start();
+        started.add(e);
+      }
       for (QueuedExporter q : queues.values()) {
         q.start();
         started.add(q);
       }
     } catch (Exception e) {
-      for (QueuedExporter q : started) {
-        q.shutdown(Duration.ofSeconds(1));
+      for (Lifecycle l : started) {
+        l.shutdown(Duration.ofSeconds(1));
       }
       throw e;
     }
@@ -76,12 +91,20 @@ public final class Pipeline implements Lifecycle {
 
   @Override
   public void shutdown(Duration deadline) {
+    closed = true;
     long end = System.nanoTime() + deadline.toNanos();
     for (QueuedExporter q : queues.values()) {
       try {
         q.shutdown(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
       } catch (RuntimeException e) {
         log.warn("Exporter {} did not shut down cleanly", q.id(), e);
+      }
+    }
+    for (Exporter e : inline.values()) {
+      try {
+        e.shutdown(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+      } catch (RuntimeException ex) {
+        log.warn("Exporter {} did not shut down cleanly", e.id(), ex);
       }
     }
   }

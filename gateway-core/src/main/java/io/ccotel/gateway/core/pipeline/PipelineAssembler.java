@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * Builds a {@link Pipeline} from exporters and processors. One queue per exporter, shared by every
- * signal that names it; per signal: processors (in order) then a fanout over that signal's queues.
+ * signal that names it (none for an {@link Exporter#inline} exporter, applied by the fanout); per signal: processors (in order) then a fanout over that signal's queues.
  * A signal with no exporters gets a no-op consumer (accepted and dropped).
  */
 public final class PipelineAssembler {
@@ -59,24 +59,35 @@ public final class PipelineAssembler {
 
   public Pipeline build() {
     Map<String, QueuedExporter> queues = new LinkedHashMap<>();
+    Map<String, Exporter> inline = new LinkedHashMap<>();
     for (List<String> ids : routes.values()) {
       for (String id : ids) {
-        queues.computeIfAbsent(id, k -> new QueuedExporter(exporters.get(k), metrics, queueCapacityItems));
+        Exporter e = exporters.get(id);
+        if (e.inline()) {
+          inline.put(id, e);
+        } else {
+          queues.computeIfAbsent(id, k -> new QueuedExporter(e, metrics, queueCapacityItems));
+        }
       }
     }
     Map<Signal, BatchConsumer> bySignal = new EnumMap<>(Signal.class);
     for (Map.Entry<Signal, List<String>> route : routes.entrySet()) {
       List<QueuedExporter> qs = new ArrayList<>();
+      List<Exporter> in = new ArrayList<>();
       for (String id : route.getValue()) {
-        qs.add(queues.get(id));
+        if (inline.containsKey(id)) {
+          in.add(inline.get(id));
+        } else {
+          qs.add(queues.get(id));
+        }
       }
-      BatchConsumer tail = qs.isEmpty() ? BatchConsumer.noop() : new Fanout(qs, metrics, retryAfter);
+      BatchConsumer tail = qs.isEmpty() && in.isEmpty() ? BatchConsumer.noop() : new Fanout(in, qs, metrics, retryAfter);
       List<Processor> chain = processors.getOrDefault(route.getKey(), List.of());
       for (int i = chain.size() - 1; i >= 0; i--) {
         tail = chain.get(i).wrap(tail);
       }
       bySignal.put(route.getKey(), tail);
     }
-    return new Pipeline(bySignal, queues);
+    return new Pipeline(bySignal, queues, inline);
   }
 }

@@ -207,6 +207,59 @@ class PipelineTest {
     assertThat(r.message()).isEqualTo("first dropped one");
   }
 
+  /** Applies on the caller's thread and refuses every record whose time is odd. */
+  static final class InlineExporter implements Exporter {
+    final List<TelemetryBatch> applied = new CopyOnWriteArrayList<>();
+
+    @Override
+    public String id() {
+      return "inline";
+    }
+
+    @Override
+    public Set<Signal> supportedSignals() {
+      return EnumSet.of(Signal.LOGS);
+    }
+
+    @Override
+    public void export(TelemetryBatch batch) {
+      throw new AssertionError("an inline exporter is never queued");
+    }
+
+    @Override
+    public boolean inline() {
+      return true;
+    }
+
+    @Override
+    public ConsumeResult apply(TelemetryBatch batch) {
+      applied.add(batch);
+      long odd = ((LogsBatch) batch).records().stream().filter(r -> r.timeNanos() % 2 == 1).count();
+      return ConsumeResult.partial(odd, odd == 0 ? "" : odd + " log records refused: odd time");
+    }
+  }
+
+  @Test
+  void anInlineExporterIsAppliedBeforeTheAnswerAndItsRefusalsArePartialSuccess() throws Exception {
+    InlineExporter inline = new InlineExporter();
+    TestExporter queued = new TestExporter("queued");
+    Pipeline p = pipeline(15, inline, queued);
+    ConsumeResult r = p.consume(logs(5));
+    assertThat(inline.applied).hasSize(1);
+    assertThat(r.outcome()).isEqualTo(ConsumeResult.Outcome.PARTIAL);
+    assertThat(r.rejectedItems()).isEqualTo(2);
+    assertThat(r.message()).isEqualTo("2 log records refused: odd time");
+    assertThat(p.queues()).containsOnlyKeys("queued");
+    assertThat(registry.get("gateway.exporter.sent.items").tag("exporter", "inline").counter().count()).isEqualTo(3.0);
+
+    // A full queue elsewhere: the inline exporter must not have applied the refused batch.
+    queued.gate = new CountDownLatch(1);
+    p.consume(logs(10));
+    assertThat(p.consume(logs(10)).outcome()).isEqualTo(ConsumeResult.Outcome.RETRYABLE);
+    assertThat(inline.applied).hasSize(2);
+    queued.gate.countDown();
+  }
+
   @Test
   void wiringErrorsNameTheExporterAndTheSignal() {
     PipelineAssembler a = new PipelineAssembler(metrics, 100, Duration.ofSeconds(1)).exporter(new TestExporter("logs-only"));
