@@ -5,7 +5,9 @@ import java.util.Locale;
 /** The two OTLP/HTTP encodings, chosen by the request's Content-Type. */
 enum BodyFormat {
   PROTOBUF("application/x-protobuf"),
-  JSON("application/json");
+  JSON("application/json"),
+  /** Error answers to requests that are neither protobuf nor JSON (curl, browsers, typos). */
+  TEXT("text/plain; charset=utf-8");
 
   static final String ACCEPTED =
       "application/x-protobuf (or application/protobuf) and application/json (UTF-8)";
@@ -43,11 +45,22 @@ enum BodyFormat {
   }
 
   /**
-   * The format of error answers: JSON when the request said JSON (whatever its charset), else
-   * protobuf (also for a missing or unknown Content-Type).
+   * The format of error answers: the OTLP encoding of the request (JSON when it said JSON, whatever
+   * its charset; protobuf when it said protobuf), else plain text, so that a person with curl or a
+   * browser reads the reason instead of protobuf bytes.
    */
   static BodyFormat forErrors(String contentTypeHeader) {
-    return contentTypeHeader != null && mediaType(contentTypeHeader).equals("application/json") ? JSON : PROTOBUF;
+    if (contentTypeHeader == null) {
+      return TEXT;
+    }
+    String media = mediaType(contentTypeHeader);
+    if (media.equals("application/json")) {
+      return JSON;
+    }
+    if (media.equals("application/x-protobuf") || media.equals("application/protobuf")) {
+      return PROTOBUF;
+    }
+    return TEXT;
   }
 
   private static String mediaType(String header) {

@@ -24,7 +24,13 @@ final class HttpAnswers {
   /** A response carrying {@code body}; Content-Type and Content-Length are set. */
   static FullHttpResponse message(
       HttpVersion version, HttpResponseStatus status, BodyFormat format, Message body) {
-    byte[] bytes = format == BodyFormat.JSON ? ProtoJsonWriter.toJson(body) : body.toByteArray();
+    byte[] bytes =
+        switch (format) {
+          case JSON -> ProtoJsonWriter.toJson(body);
+          case PROTOBUF -> body.toByteArray();
+          case TEXT -> ((body instanceof Status s ? s.getMessage() : body.toString()) + "\n")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        };
     FullHttpResponse res = new DefaultFullHttpResponse(version, status, Unpooled.wrappedBuffer(bytes));
     res.headers().set(HttpHeaderNames.CONTENT_TYPE, format.contentType());
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);

@@ -293,11 +293,17 @@ class OtlpHttpHandlerTest {
 
       assertThat(res.status().code()).isEqualTo(405);
       assertThat(res.headers().get(HttpHeaderNames.ALLOW)).isEqualTo("POST");
-      assertThat(res.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo(PROTOBUF);
-      Status status = Status.parseFrom(bytes(res));
+      // No OTLP content type (a browser, curl): the reason in plain text.
+      assertThat(res.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("text/plain; charset=utf-8");
+      assertThat(text(res)).isEqualTo("method GET is not allowed on /v1/metrics; send POST\n");
+
+      FullHttpResponse protobufGet = channel.exchange(
+          Request.of("GET", "/v1/metrics", "HTTP/1.1").header("Content-Type", PROTOBUF).bytes());
+      assertThat(protobufGet.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo(PROTOBUF);
+      Status status = Status.parseFrom(bytes(protobufGet));
       assertThat(status.getCode()).isEqualTo(12);
       assertThat(status.getMessage()).isEqualTo("method GET is not allowed on /v1/metrics; send POST");
-      assertThat(metrics.requests("metrics", "method_not_allowed")).isEqualTo(1);
+      assertThat(metrics.requests("metrics", "method_not_allowed")).isEqualTo(2);
 
       FullHttpResponse put = channel.exchange(
           Request.of("PUT", "/v1/logs", "HTTP/1.1").header("Content-Type", JSON).bytes());
@@ -327,15 +333,13 @@ class OtlpHttpHandlerTest {
       channel();
       FullHttpResponse text = channel.exchange(Request.post("/v1/metrics", "text/plain", new byte[] {1}).bytes());
       assertThat(text.status().code()).isEqualTo(415);
-      assertThat(text.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo(PROTOBUF);
-      Status status = Status.parseFrom(bytes(text));
-      assertThat(status.getCode()).isEqualTo(3);
-      assertThat(status.getMessage()).isEqualTo("unsupported Content-Type \"text/plain\"; accepted are"
-          + " application/x-protobuf (or application/protobuf) and application/json (UTF-8)");
+      assertThat(text.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("text/plain; charset=utf-8");
+      assertThat(text(text)).isEqualTo("unsupported Content-Type \"text/plain\"; accepted are"
+          + " application/x-protobuf (or application/protobuf) and application/json (UTF-8)\n");
 
       FullHttpResponse missing = channel.exchange(Request.post("/v1/metrics", null, new byte[] {1}).bytes());
       assertThat(missing.status().code()).isEqualTo(415);
-      assertThat(Status.parseFrom(bytes(missing)).getMessage()).startsWith("missing Content-Type; accepted are");
+      assertThat(text(missing)).startsWith("missing Content-Type; accepted are");
 
       FullHttpResponse latin1 = channel.exchange(
           Request.post("/v1/metrics", "application/json; charset=iso-8859-1", new byte[] {1}).bytes());
@@ -408,7 +412,7 @@ class OtlpHttpHandlerTest {
       FullHttpResponse res = channel.exchange(Request.post("/v1/metrics", PROTOBUF, new byte[0])
           .header("X-Big", "x".repeat(20_000)).bytes());
       assertThat(res.status().code()).isEqualTo(431);
-      assertThat(Status.parseFrom(bytes(res)).getMessage()).contains("receivers.otlp_http.max_header_bytes");
+      assertThat(text(res)).contains("receivers.otlp_http.max_header_bytes");
       assertThat(res.headers().get(HttpHeaderNames.CONNECTION)).isEqualTo("close");
       assertThat(channel.isOpen()).isFalse();
     }
@@ -606,7 +610,7 @@ class OtlpHttpHandlerTest {
       FullHttpResponse res = channel.exchange(("POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
           .getBytes(UTF_8));
       assertThat(res.status().code()).isEqualTo(400);
-      assertThat(Status.parseFrom(bytes(res)).getMessage()).startsWith("malformed HTTP request: ");
+      assertThat(text(res)).startsWith("malformed HTTP request: ");
       assertThat(channel.isOpen()).isFalse();
     }
   }
