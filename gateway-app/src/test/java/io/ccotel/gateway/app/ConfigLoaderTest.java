@@ -116,7 +116,7 @@ class ConfigLoaderTest {
               otlp_grpc: {endpoint: "127.0.0.1:0"}
               otlp_http: {endpoint: "127.0.0.1:0"}
             exporters:
-              prometheus: {endpoint: "127.0.0.1:0"}
+              prometheus: {endpoint: "127.0.0.1:0", state_file: ""}
             pipelines:
               logs: {exporters: [prometheus]}
             """);

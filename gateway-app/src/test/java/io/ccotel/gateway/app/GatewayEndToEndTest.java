@@ -57,7 +57,7 @@ class GatewayEndToEndTest {
         otlp_grpc: {endpoint: "127.0.0.1:0"}
         otlp_http: {endpoint: "127.0.0.1:0"}
       exporters:
-        prometheus: {endpoint: "127.0.0.1:0"}
+        prometheus: {endpoint: "127.0.0.1:0", state_file: ""}
         console: {format: text}
       pipelines:
         metrics: {exporters: [prometheus]}
@@ -242,7 +242,7 @@ class GatewayEndToEndTest {
   void gatewayMetricsAreOnTheSameEndpoint() throws Exception {
     String text = metricsText();
     assertThat(text).contains("# TYPE gateway_last_received_timestamp_seconds gauge");
-    assertThat(text).contains("gateway_exporter_queue_capacity_items{exporter=\"prometheus\"} 500000");
+    assertThat(text).contains("gateway_exporter_queue_capacity_items{exporter=\"console\"} 500000");
     assertThat(text).contains("jvm_memory_used_bytes");
   }
 }

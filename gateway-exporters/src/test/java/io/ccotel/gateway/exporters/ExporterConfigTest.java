@@ -42,8 +42,14 @@ class ExporterConfigTest {
     assertThat(c.labelAllow()).isEmpty();
     assertThat(c.resourceLabels()).containsExactly("department", "team.id", "cost_center", "organization.id");
     assertThat(c.addUnitSuffixes()).isTrue();
+    assertThat(c.labelRules()).isEmpty();
+    assertThat(c.scopeLabels()).isFalse();
+    assertThat(c.targetInfo()).isTrue();
     assertThat(c.maxSeries()).isEqualTo(100_000);
+    assertThat(c.maxSeriesPerMetric()).isEqualTo(20_000);
     assertThat(c.seriesIdleTimeout()).isEqualTo(Duration.ofDays(7));
+    assertThat(c.stateFile()).isEqualTo("data/prometheus.state");
+    assertThat(c.stateCheckpointInterval()).isEqualTo(Duration.ofSeconds(60));
     assertThat(prometheus.parseConfig(YamlConfig.section(EMPTY, "prometheus"))).isEqualTo(c);
   }
 
@@ -53,7 +59,16 @@ class ExporterConfigTest {
 
     assertThat(c).isEqualTo(new PrometheusExporterConfig(
         HostPort.of("127.0.0.1", 0), "/team/metrics", List.of("session.id", "user.id"), List.of("model", "type", "team.id"),
-        List.of("team.id"), false, 500, Duration.ofHours(12)));
+        List.of(
+            PrometheusExporterConfig.LabelRule.deny("claude_code.cost.usage", "type"),
+            PrometheusExporterConfig.LabelRule.allow("claude_code.*", "model", "team.id"),
+            new PrometheusExporterConfig.LabelRule("*", List.of(), List.of())),
+        List.of("team.id"), true, false, false, 500, 50, Duration.ofHours(12), "/var/lib/gateway/team.state",
+        Duration.ofMinutes(5)));
+    PrometheusExporterConfig memory = prometheus.parseConfig(YamlConfig.section(FULL, "prometheus/memory"));
+    assertThat(memory.stateFile()).isEmpty();
+    assertThat(memory.stateCheckpointInterval()).isZero();
+    assertThat(memory).isEqualTo(PrometheusExporterConfig.builder().stateFile("").stateCheckpointInterval(Duration.ZERO).build());
     Exporter e = prometheus.create(new ExporterSettings("prometheus/team", GatewayMetrics.noop(), Clock.systemUTC()), c);
     assertThat(e).isInstanceOf(PrometheusExporter.class);
     assertThat(e.id()).isEqualTo("prometheus/team");
@@ -77,13 +92,23 @@ class ExporterConfigTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "prometheus/misspelt   | exporters.prometheus/misspelt.label_denny: unknown key; known keys here: add_unit_suffixes, endpoint, label_allow, label_deny, max_series, path, resource_labels, series_idle_timeout",
+        "prometheus/misspelt   | exporters.prometheus/misspelt.label_denny: unknown key; known keys here: add_unit_suffixes, endpoint, label_allow, label_deny, label_rules, max_series, max_series_per_metric, path, resource_labels, scope_labels, series_idle_timeout, state_checkpoint_interval, state_file, target_info",
         "prometheus/endpoint   | exporters.prometheus/endpoint.endpoint: expected host:port such as 0.0.0.0:4317, got \"9464x\"",
         "prometheus/path       | exporters.prometheus/path.path: must start with '/', got \"metrics\"",
         "prometheus/max_series | exporters.prometheus/max_series.max_series: must be between 1 and 100000000, got 0",
         "prometheus/idle       | exporters.prometheus/idle.series_idle_timeout: expected a duration such as 500ms, 30s, 5m, 24h or 7d, got \"a week\"",
         "prometheus/deny       | exporters.prometheus/deny.label_deny: expected a list such as [a, b], got \"session.id\"",
         "prometheus/empty_key  | exporters.prometheus/empty_key.label_allow[1]: an attribute key must not be empty",
+        "prometheus/rules_not_list     | exporters.prometheus/rules_not_list.label_rules: expected a list of rules such as [{metrics: \"claude_code.*\", deny: [user.email]}], got a mapping",
+        "prometheus/rule_not_mapping   | exporters.prometheus/rule_not_mapping.label_rules[2]: expected a mapping such as {metrics: \"claude_code.*\", deny: [user.email]}, got \"claude_code.*\"",
+        "prometheus/rule_no_metrics    | exporters.prometheus/rule_no_metrics.label_rules[2].metrics: is required",
+        "prometheus/rule_blank_metrics | exporters.prometheus/rule_blank_metrics.label_rules[2].metrics: expected an OTLP metric name or a glob such as claude_code.*, got \"claude code.*\"",
+        "prometheus/rule_misspelt      | exporters.prometheus/rule_misspelt.label_rules[2].denny: unknown key; known keys here: allow, deny, metrics",
+        "prometheus/rule_empty_key     | exporters.prometheus/rule_empty_key.label_rules[2].allow[1]: an attribute key must not be empty",
+        "prometheus/rule_metrics_list  | exporters.prometheus/rule_metrics_list.label_rules[2].metrics: expected a single value, got a list",
+        "prometheus/per_metric         | exporters.prometheus/per_metric.max_series_per_metric: must be between 1 and 100000000, got -1",
+        "prometheus/checkpoint         | exporters.prometheus/checkpoint.state_checkpoint_interval: must be 0s (save only at shutdown) or at least 1s, got 500ms",
+        "prometheus/target_info        | exporters.prometheus/target_info.target_info: expected true or false, got \"sometimes\"",
       })
   void badPrometheusSectionsNameTheKey(String id, String message) {
     assertThatThrownBy(() -> prometheus.parseConfig(YamlConfig.section(BAD, id.trim())))

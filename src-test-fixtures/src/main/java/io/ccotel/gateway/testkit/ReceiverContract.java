@@ -91,7 +91,7 @@ public abstract class ReceiverContract {
     GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry(), Clock.systemUTC());
     PrometheusExporterFactory factory = new PrometheusExporterFactory();
     PrometheusExporterConfig config =
-        factory.parseConfig(new ConfigNode("exporters.prometheus", Map.of("endpoint", "127.0.0.1:0")));
+        factory.parseConfig(new ConfigNode("exporters.prometheus", Map.of("endpoint", "127.0.0.1:0", "state_file", "")));
     prometheus = (PrometheusExporter) factory.create(new ExporterSettings("prometheus", metrics, Clock.systemUTC()), config);
     recorder = new RecordingExporter("recorder");
     Pipeline p =

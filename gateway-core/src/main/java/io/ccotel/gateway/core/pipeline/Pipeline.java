@@ -25,6 +25,7 @@ public final class Pipeline implements Lifecycle {
   private final Map<String, QueuedExporter> queues;
   private final Map<String, Exporter> inline;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
   Pipeline(Map<Signal, BatchConsumer> bySignal, Map<String, QueuedExporter> queues, Map<String, Exporter> inline) {
     this.bySignal = new EnumMap<>(bySignal);
@@ -43,11 +44,18 @@ public final class Pipeline implements Lifecycle {
   }
 
   public ConsumeResult consume(TelemetryBatch batch) {
-    if (closed) {
-      return ConsumeResult.retryable("the gateway is shutting down; retry later", java.time.Duration.ofSeconds(1));
+    // Counted before the closed check, so that shutdown can wait for every call that got past it:
+    // an inline exporter must not apply a batch after its final state was saved.
+    inFlight.incrementAndGet();
+    try {
+      if (closed) {
+        return ConsumeResult.retryable("the gateway is shutting down; retry later", Duration.ofSeconds(1));
+      }
+      BatchConsumer c = bySignal.get(batch.signal());
+      return c == null ? ConsumeResult.ok() : c.consume(batch);
+    } finally {
+      inFlight.decrementAndGet();
     }
-    BatchConsumer c = bySignal.get(batch.signal());
-    return c == null ? ConsumeResult.ok() : c.consume(batch);
   }
 
   public boolean hasPipeline(Signal signal) {
@@ -93,6 +101,15 @@ public final class Pipeline implements Lifecycle {
   public void shutdown(Duration deadline) {
     closed = true;
     long end = System.nanoTime() + deadline.toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < end) {
+      Thread.onSpinWait();
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     for (QueuedExporter q : queues.values()) {
       try {
         q.shutdown(Duration.ofNanos(Math.max(0, end - System.nanoTime())));

@@ -22,7 +22,10 @@ final class MetricNames {
   enum Kind {
     COUNTER,
     GAUGE,
-    HISTOGRAM
+    HISTOGRAM,
+    SUMMARY,
+    /** {@code target_info}: base name {@code target}, samples {@code target_info}. */
+    INFO
   }
 
   /**
@@ -32,7 +35,11 @@ final class MetricNames {
   record Resolved(Kind kind, String base, Unit unit) {
     /** The sample name in the Prometheus text format ({@code base_total} for counters). */
     String expositionName() {
-      return kind == Kind.COUNTER ? base + "_total" : base;
+      return switch (kind) {
+        case COUNTER -> base + "_total";
+        case INFO -> base + "_info";
+        default -> base;
+      };
     }
 
     /** Every sample or family name this metric occupies in either text format. */
@@ -46,6 +53,8 @@ final class MetricNames {
         case GAUGE -> Set.of(base);
         case HISTOGRAM ->
             Set.of(base, base + "_bucket", base + "_count", base + "_sum", base + "_created");
+        case SUMMARY -> Set.of(base, base + "_count", base + "_sum", base + "_created");
+        case INFO -> Set.of(base, base + "_info");
       };
     }
   }
@@ -103,6 +112,9 @@ final class MetricNames {
           "w", "week",
           "mo", "month",
           "y", "year");
+
+  /** The resource metadata series of the compatibility rules. */
+  static final Resolved TARGET_INFO = new Resolved(Kind.INFO, "target", null);
 
   private MetricNames() {}
 

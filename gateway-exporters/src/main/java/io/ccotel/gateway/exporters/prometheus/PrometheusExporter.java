@@ -4,6 +4,7 @@ import io.ccotel.gateway.core.config.HostPort;
 import io.ccotel.gateway.core.model.MetricsBatch;
 import io.ccotel.gateway.core.model.Signal;
 import io.ccotel.gateway.core.model.TelemetryBatch;
+import io.ccotel.gateway.core.pipeline.ConsumeResult;
 import io.ccotel.gateway.core.pipeline.Exporter;
 import io.ccotel.gateway.core.pipeline.ExporterSettings;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -23,6 +24,7 @@ import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -33,7 +35,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -42,6 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +56,28 @@ import org.slf4j.LoggerFactory;
  * The Prometheus scrape endpoint: OTLP metrics in, exact Prometheus series out (see {@link
  * MetricAccumulator} for the rules), served over HTTP with client_java's {@link HTTPServer}
  * (content negotiation between Prometheus text 0.0.4, OpenMetrics and protobuf; gzip).
+ *
+ * <p>An inline exporter ({@link #inline()}): the fanout calls {@link #apply} on the receiving
+ * thread, the batch is applied before the client is answered, and the points this exporter refuses
+ * (series caps, unsupported types, invalid values; see {@link RejectReason}) come back as a partial
+ * success whose message names each reason and the config key to change ({@link Refusals}). Exact
+ * repeats of applied points (client retries) are accepted, not refused: they were applied before.
+ *
+ * <p>Restarts: with {@code state_file} set (the default), {@link #start} restores the totals saved
+ * by the previous run, and the state is saved again every {@code state_checkpoint_interval} and at
+ * {@link #shutdown}, atomically ({@link StateFile}). So a clean restart or redeploy is no counter
+ * reset: series continue from their totals, a client retrying a batch applied before the restart
+ * is still recognised as a repeat (for {@link MetricAccumulator#DUPLICATE_WINDOW}), and a
+ * cumulative writer that continues adds only its increase. <b>A crash</b> (kill -9, power loss,
+ * OOM) loses what was applied since the last checkpoint, at most {@code
+ * state_checkpoint_interval} of data: delta points acknowledged in that window are gone (the
+ * clients will not send them again; a retry of one of them is then applied, correctly, as its
+ * first application was lost), and series created in it are missing until their next point.
+ * Cumulative writers lose nothing once they send again: their next total brings their share back.
+ * A file that cannot be read is moved aside ({@code .corrupt-<time>}) and the exporter starts
+ * empty: start-up never fails because of it. Two exporters (or gateways) cannot share one state
+ * file: the second fails to start. Points applied before {@link #start} (the pipeline starts
+ * exporters before receivers, so only in tests) are replaced by the restored state.
  *
  * <p>The same endpoint also serves the gateway's own metrics: when the settings' meter registry is
  * (or contains) a micrometer {@link PrometheusMeterRegistry}, every scrape includes what that
@@ -60,13 +88,15 @@ import org.slf4j.LoggerFactory;
  * scrape.
  *
  * <p>Own metrics, tagged {@code exporter=<id>}: {@code gateway_prometheus_series} (gauge),
- * {@code gateway_prometheus_duplicate_points_total}, {@code
- * gateway_prometheus_rejected_points_total{reason}}, {@code
- * gateway_prometheus_evicted_writers_total}. They are registered in the settings' registry and,
- * when that is no Prometheus registry, exposed directly on the endpoint.
+ * {@code gateway_prometheus_duplicate_points_total}, {@code gateway_prometheus_stale_points_total},
+ * {@code gateway_prometheus_rejected_points_total{reason}}, {@code
+ * gateway_prometheus_evicted_writers_total}, {@code gateway_prometheus_state_save_failures_total}.
+ * They are registered in the settings' registry and, when that is no Prometheus registry, exposed
+ * directly on the endpoint.
  *
- * <p>Thread safety: {@link #export} is called by one queue worker; scrapes come from HTTP threads
- * and {@link #scrape} from anyone; idle series expire on a timer thread of this exporter.
+ * <p>Thread safety: {@link #apply} and {@link #export} are called from many receiver threads at
+ * once; scrapes come from HTTP threads and {@link #scrape} from anyone; idle series expire and
+ * checkpoints are written on a timer thread of this exporter. The batch is not kept after the call.
  */
 public final class PrometheusExporter implements Exporter {
   private static final Logger log = LoggerFactory.getLogger(PrometheusExporter.class);
@@ -80,10 +110,16 @@ public final class PrometheusExporter implements Exporter {
   private final ExpositionFormats formats = ExpositionFormats.init();
   private final List<Meter> meters = new ArrayList<>();
   private final Set<String> clashesLogged = ConcurrentHashMap.newKeySet();
+  private final StateFile stateFile;
+  private final Clock clock;
+  private final Object saveLock = new Object();
+  private final AtomicLong saveFailures = new AtomicLong();
+  private long savedModCount = -1; // guarded by saveLock
+  private volatile boolean persist;
 
   private final Object lifecycle = new Object();
   private HTTPServer server;
-  private ScheduledExecutorService expiry;
+  private ScheduledExecutorService timer;
   private volatile InetSocketAddress boundAddress;
   private boolean started;
   private boolean stopped;
@@ -91,7 +127,11 @@ public final class PrometheusExporter implements Exporter {
   public PrometheusExporter(ExporterSettings settings, PrometheusExporterConfig config) {
     this.id = settings.id();
     this.config = config;
-    this.accumulator = new MetricAccumulator(id, config, settings.clock());
+    this.clock = settings.clock();
+    this.accumulator = new MetricAccumulator(id, config, clock);
+    Path state = config.stateFilePath();
+    this.stateFile = state == null ? null : new StateFile(state);
+    this.persist = stateFile != null;
     this.meterRegistry = settings.metrics().registry();
     PrometheusMeterRegistry prometheusMeters = findPrometheusRegistry(meterRegistry);
     this.gatewayRegistry = prometheusMeters == null ? null : prometheusMeters.getPrometheusRegistry();
@@ -137,11 +177,26 @@ public final class PrometheusExporter implements Exporter {
     }
     meters.add(
         FunctionCounter.builder(
+                "gateway.prometheus.stale.points", accumulator, MetricAccumulator::stalePoints)
+            .description(STALE_HELP)
+            .tag("exporter", id)
+            .register(meterRegistry));
+    meters.add(
+        FunctionCounter.builder(
                 "gateway.prometheus.evicted.writers", accumulator, MetricAccumulator::evictedWriters)
             .description("Cumulative writers forgotten because the writer table was full")
             .tag("exporter", id)
             .register(meterRegistry));
+    meters.add(
+        FunctionCounter.builder("gateway.prometheus.state.save.failures", saveFailures, AtomicLong::get)
+            .description(SAVE_FAILURES_HELP)
+            .tag("exporter", id)
+            .register(meterRegistry));
   }
+
+  private static final String STALE_HELP =
+      "Points older than what their cumulative writer or gauge series already holds (already contained, ignored)";
+  private static final String SAVE_FAILURES_HELP = "Failed saves of the Prometheus exporter's state file";
 
   @Override
   public String id() {
@@ -157,12 +212,47 @@ public final class PrometheusExporter implements Exporter {
     return config;
   }
 
-  /** Binds the scrape endpoint and starts the idle-series timer. */
+  /** Always: batches are applied on the receiving thread (see the class comment). */
+  @Override
+  public boolean inline() {
+    return true;
+  }
+
+  /**
+   * Restores the saved state (when {@code state_file} is set), binds the scrape endpoint and starts
+   * the timer for idle-series expiry and checkpoints.
+   *
+   * @throws IOException when the port cannot be bound, or another exporter holds the state file
+   */
   @Override
   public void start() throws IOException {
     synchronized (lifecycle) {
       if (started || stopped) {
         return;
+      }
+      boolean locked = false;
+      if (stateFile != null) {
+        try {
+          stateFile.lock();
+          locked = true;
+        } catch (StateFile.StateFileInUseException e) {
+          throw new IOException(
+              "Prometheus exporter " + id + ": state file " + e.getMessage() + "; give each exporter its own "
+                  + configKey("state_file"),
+              e);
+        } catch (IOException e) {
+          persist = false;
+          log.error(
+              "Prometheus exporter {}: cannot create the directory or lock file of the state file {}; totals will"
+                  + " NOT survive a restart. Set {} to a writable path, or to \"\" to keep state in memory only",
+              id,
+              stateFile.path(),
+              configKey("state_file"),
+              e);
+        }
+        if (locked) {
+          restore();
+        }
       }
       HostPort endpoint = config.endpoint();
       InetAddress address;
@@ -176,26 +266,44 @@ public final class PrometheusExporter implements Exporter {
                 .registry(servedRegistry)
                 .buildAndStart();
       } catch (IOException e) {
+        if (locked) {
+          stateFile.unlock();
+        }
         throw new IOException(
             "Prometheus exporter " + id + ": cannot listen on " + endpoint + ": " + e.getMessage(), e);
       }
       boundAddress = new InetSocketAddress(address, server.getPort());
       started = true;
-      long idle = config.seriesIdleTimeout().toMillis();
-      if (idle > 0) {
-        // Expiry runs on a timer (design.md), not only when scraped; a tenth of the timeout keeps
-        // a series at most 10% longer than asked, checked at least every minute.
-        long period = Math.max(1_000, Math.min(idle / 10, 60_000));
-        expiry =
-            Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                  Thread t = new Thread(r, "prometheus-expiry-" + id);
-                  t.setDaemon(true);
-                  return t;
-                });
-        expiry.scheduleWithFixedDelay(this::expireIdle, period, period, TimeUnit.MILLISECONDS);
-      }
+      startTimer();
       log.info("Prometheus scrape endpoint on http://{}{}", hostPort(boundAddress), config.path());
+    }
+  }
+
+  private String configKey(String key) {
+    return "exporters." + id + "." + key;
+  }
+
+  private void startTimer() {
+    long idle = config.seriesIdleTimeout().toMillis();
+    long checkpoint = persist ? config.stateCheckpointInterval().toMillis() : 0;
+    if (idle <= 0 && checkpoint <= 0) {
+      return;
+    }
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "prometheus-timer-" + id);
+              t.setDaemon(true);
+              return t;
+            });
+    if (idle > 0) {
+      // Expiry runs on a timer (design.md), not only when scraped; a tenth of the timeout keeps
+      // a series at most 10% longer than asked, checked at least every minute.
+      long period = Math.max(1_000, Math.min(idle / 10, 60_000));
+      timer.scheduleWithFixedDelay(this::expireIdle, period, period, TimeUnit.MILLISECONDS);
+    }
+    if (checkpoint > 0) {
+      timer.scheduleWithFixedDelay(this::checkpoint, checkpoint, checkpoint, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -210,22 +318,141 @@ public final class PrometheusExporter implements Exporter {
     }
   }
 
+  /** Loads the saved state; never fails start-up (see the class comment). */
+  private void restore() {
+    Path path = stateFile.path();
+    byte[] file;
+    try {
+      file = stateFile.read();
+    } catch (IOException e) {
+      setAside("cannot be read", e);
+      return;
+    }
+    if (file == null) {
+      log.info("Prometheus exporter {}: no saved state at {}; starting empty", id, path);
+      return;
+    }
+    try {
+      MetricAccumulator.Restored r = accumulator.restoreState(StateFile.decode(file));
+      synchronized (saveLock) {
+        savedModCount = accumulator.modCount();
+      }
+      log.info(
+          "Prometheus exporter {}: restored {} series of {} metrics ({} cumulative writers, {} recent delta points"
+              + " for retry detection) from {}, saved at {}",
+          id,
+          r.series(),
+          r.families(),
+          r.writers(),
+          r.rememberedPoints(),
+          path,
+          Instant.ofEpochMilli(r.savedAtMillis()));
+      if (r.series() > config.maxSeries()) {
+        log.warn(
+            "Prometheus exporter {}: restored {} series, more than {} = {}: no new series until some expire",
+            id,
+            r.series(),
+            configKey("max_series"),
+            config.maxSeries());
+      }
+    } catch (IOException e) {
+      setAside("is not a valid state file", e);
+    }
+  }
+
+  private void setAside(String problem, IOException e) {
+    Path path = stateFile.path();
+    try {
+      Path aside = stateFile.setAside(clock.instant());
+      log.error(
+          "Prometheus exporter {}: state file {} {}; moved it to {} and starting with empty state: totals restart"
+              + " from zero (Prometheus sees a counter reset)",
+          id,
+          path,
+          problem,
+          aside,
+          e);
+    } catch (IOException moveFailed) {
+      persist = false;
+      log.error(
+          "Prometheus exporter {}: state file {} {} and cannot be moved aside ({}); starting with empty state and"
+              + " NOT saving state in this run, so that the file is kept for inspection",
+          id,
+          path,
+          problem,
+          moveFailed.toString(),
+          e);
+    }
+  }
+
+  private void checkpoint() {
+    try {
+      save(false);
+    } catch (IOException | RuntimeException e) {
+      saveFailures.incrementAndGet();
+      log.warn("Prometheus exporter {}: saving the state to {} failed; will try again", id, stateFile.path(), e);
+    }
+  }
+
+  /**
+   * Writes the state file (a checkpoint skips it when nothing changed since the last save).
+   *
+   * @return whether a file was written
+   */
+  private boolean save(boolean always) throws IOException {
+    synchronized (saveLock) {
+      long mod = accumulator.modCount();
+      if (!always && mod == savedModCount) {
+        return false;
+      }
+      stateFile.write(StateFile.encode(accumulator.saveState()));
+      savedModCount = mod;
+      return true;
+    }
+  }
+
+  /** Saves the state now, as a checkpoint does; for tests and operators' tooling. */
+  void checkpointNow() throws IOException {
+    if (stateFile != null && persist) {
+      save(true);
+    }
+  }
+
   private static String hostPort(InetSocketAddress a) {
     String host = a.getAddress().getHostAddress();
     return host.contains(":") ? "[" + host + "]:" + a.getPort() : host + ":" + a.getPort();
   }
 
-  /** Applies a metrics batch; other signals are ignored (the pipeline never sends them). */
+  /**
+   * Applies a metrics batch at once (other signals are ignored: the pipeline never sends them).
+   * Thread-safe. Returns OK, or PARTIAL with the number of refused points and a message naming each
+   * reason and the config key to change, e.g. {@code 3 data points refused by the prometheus
+   * exporter: series limit 100000 reached (exporters.prometheus.max_series)}. Every refused point is
+   * also counted in {@code gateway_prometheus_rejected_points_total{reason}}.
+   */
+  @Override
+  public ConsumeResult apply(TelemetryBatch batch) {
+    if (!(batch instanceof MetricsBatch metrics)) {
+      return ConsumeResult.ok();
+    }
+    Refusals refusals = accumulator.apply(metrics);
+    if (refusals.total() == 0) {
+      return ConsumeResult.ok();
+    }
+    return ConsumeResult.partial(refusals.total(), refusals.message(id, config));
+  }
+
+  /** {@link #apply}, for callers that do not want the answer. */
   @Override
   public void export(TelemetryBatch batch) {
-    if (batch instanceof MetricsBatch metrics) {
-      accumulator.apply(metrics);
-    }
+    apply(batch);
   }
 
   /**
-   * Stops the endpoint and the timer and removes this exporter's meters from the registry. Safe
-   * twice and before {@link #start}. The state is in memory only and goes with the exporter.
+   * Stops the endpoint and the timer, saves the state (when started with a state file: even past
+   * the deadline, as losing the totals is worse than a slow stop), and removes this exporter's
+   * meters from the registry. Safe twice and before {@link #start}; an exporter that was never
+   * started saves nothing (it restored nothing either).
    */
   @Override
   public void shutdown(Duration deadline) {
@@ -238,9 +465,33 @@ public final class PrometheusExporter implements Exporter {
         server.close();
         server = null;
       }
-      if (expiry != null) {
-        expiry.shutdownNow();
-        expiry = null;
+      if (timer != null) {
+        // Not shutdownNow: an interrupted checkpoint would fail half-way; the final save waits for it.
+        timer.shutdown();
+        try {
+          timer.awaitTermination(Math.max(1, deadline.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        timer = null;
+      }
+      if (started && stateFile != null) {
+        if (persist) {
+          try {
+            save(true);
+            log.info(
+                "Prometheus exporter {}: saved {} series to {}", id, accumulator.seriesCount(), stateFile.path());
+          } catch (IOException | RuntimeException e) {
+            saveFailures.incrementAndGet();
+            log.error(
+                "Prometheus exporter {}: saving the state to {} at shutdown failed; the totals since the last"
+                    + " checkpoint are lost",
+                id,
+                stateFile.path(),
+                e);
+          }
+        }
+        stateFile.unlock();
       }
       for (Meter m : meters) {
         meterRegistry.remove(m);
@@ -340,8 +591,14 @@ public final class PrometheusExporter implements Exporter {
     if (s instanceof CounterSnapshot) {
       return MetricNames.Resolved.reservedNames(MetricNames.Kind.COUNTER, base);
     }
-    if (s instanceof HistogramSnapshot || s instanceof SummarySnapshot) {
+    if (s instanceof HistogramSnapshot) {
       return MetricNames.Resolved.reservedNames(MetricNames.Kind.HISTOGRAM, base);
+    }
+    if (s instanceof SummarySnapshot) {
+      return MetricNames.Resolved.reservedNames(MetricNames.Kind.SUMMARY, base);
+    }
+    if (s instanceof InfoSnapshot) {
+      return MetricNames.Resolved.reservedNames(MetricNames.Kind.INFO, base);
     }
     return Set.of(base);
   }
@@ -382,6 +639,26 @@ public final class PrometheusExporter implements Exporter {
               .build());
     }
     out.add(rejected.build());
+    out.add(
+        CounterSnapshot.builder()
+            .name("gateway_prometheus_stale_points")
+            .help(STALE_HELP)
+            .dataPoint(
+                CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(exporter)
+                    .value(accumulator.stalePoints())
+                    .build())
+            .build());
+    out.add(
+        CounterSnapshot.builder()
+            .name("gateway_prometheus_state_save_failures")
+            .help(SAVE_FAILURES_HELP)
+            .dataPoint(
+                CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(exporter)
+                    .value(saveFailures.get())
+                    .build())
+            .build());
     out.add(
         CounterSnapshot.builder()
             .name("gateway_prometheus_evicted_writers")

@@ -70,7 +70,7 @@ class ClaudeCodeFixturesTest {
             + "# TYPE claude_code_cost_usage_USD_total counter\n")
         .doesNotContain("session_id")
         .doesNotContain("ed1d3fc4");
-    assertThat(exporter.seriesCount()).isEqualTo(13);
+    assertThat(exporter.seriesCount()).isEqualTo(14); // and target_info
   }
 
   @Test

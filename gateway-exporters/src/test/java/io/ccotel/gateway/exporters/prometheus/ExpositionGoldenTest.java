@@ -6,10 +6,12 @@ import static io.ccotel.gateway.exporters.prometheus.Points.histogramPoint;
 import static io.ccotel.gateway.exporters.prometheus.Points.point;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ccotel.gateway.core.model.Attributes;
 import io.ccotel.gateway.core.model.DataPoint;
 import io.ccotel.gateway.core.model.Metric;
 import io.ccotel.gateway.core.model.MetricKind;
 import io.ccotel.gateway.core.model.MetricsBatch;
+import io.ccotel.gateway.core.model.SummaryPoint;
 import io.ccotel.gateway.core.model.Temporality;
 import io.ccotel.gateway.exporters.TestClock;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -21,7 +23,10 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The exposition of a counter, a gauge and a histogram, byte for byte, in both text formats. */
+/**
+ * The exposition of a counter, a gauge, a histogram, a summary and target_info, byte for byte, in
+ * both text formats.
+ */
 class ExpositionGoldenTest {
   private static final long S = 1_000_000_000L;
   private final MetricAccumulator acc =
@@ -40,7 +45,10 @@ class ExpositionGoldenTest {
         metric("queue.depth", "Items \"waiting\"\nnow\\", "{items}", MetricKind.GAUGE, Temporality.UNSPECIFIED, false,
             point(0, 2 * S, 3, "q", "a b\"c\\")),
         metric("tool.duration", "Tool duration", "s", MetricKind.HISTOGRAM, Temporality.DELTA, true,
-            histogramPoint(S, 2 * S, List.of(0.1, 1.0), List.of(1L, 2L, 3L), 3.5, "tool", "Bash")))));
+            histogramPoint(S, 2 * S, List.of(0.1, 1.0), List.of(1L, 2L, 3L), 3.5, "tool", "Bash")),
+        metric("rpc.duration", "RPC duration", "s", MetricKind.SUMMARY, Temporality.UNSPECIFIED, false,
+            new SummaryPoint(Attributes.of("method", "get"), S, 2 * S, 7, 12.5,
+                List.of(new SummaryPoint.Quantile(0.5, 1.5), new SummaryPoint.Quantile(0.99, 3)), 0)))));
   }
 
   private String write(String accept) throws IOException {
@@ -59,6 +67,15 @@ class ExpositionGoldenTest {
         # HELP queue_depth Items "waiting"\\nnow\\\\
         # TYPE queue_depth gauge
         queue_depth{q="a b\\"c\\\\"} 3.0
+        # HELP rpc_duration_seconds RPC duration
+        # TYPE rpc_duration_seconds summary
+        rpc_duration_seconds{method="get",quantile="0.5"} 1.5
+        rpc_duration_seconds{method="get",quantile="0.99"} 3.0
+        rpc_duration_seconds_count{method="get"} 7
+        rpc_duration_seconds_sum{method="get"} 12.5
+        # HELP target_info Target metadata
+        # TYPE target_info gauge
+        target_info{service_name="claude-code",service_version="2.1.328"} 1
         # HELP tool_duration_seconds Tool duration
         # TYPE tool_duration_seconds histogram
         tool_duration_seconds_bucket{tool="Bash",le="0.1"} 1
@@ -80,6 +97,16 @@ class ExpositionGoldenTest {
         # TYPE queue_depth gauge
         # HELP queue_depth Items \\"waiting\\"\\nnow\\\\
         queue_depth{q="a b\\"c\\\\"} 3.0
+        # TYPE rpc_duration_seconds summary
+        # UNIT rpc_duration_seconds seconds
+        # HELP rpc_duration_seconds RPC duration
+        rpc_duration_seconds{method="get",quantile="0.5"} 1.5
+        rpc_duration_seconds{method="get",quantile="0.99"} 3.0
+        rpc_duration_seconds_count{method="get"} 7
+        rpc_duration_seconds_sum{method="get"} 12.5
+        # TYPE target info
+        # HELP target Target metadata
+        target_info{service_name="claude-code",service_version="2.1.328"} 1
         # TYPE tool_duration_seconds histogram
         # UNIT tool_duration_seconds seconds
         # HELP tool_duration_seconds Tool duration

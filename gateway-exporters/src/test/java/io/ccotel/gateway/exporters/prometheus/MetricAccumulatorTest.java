@@ -3,6 +3,7 @@ package io.ccotel.gateway.exporters.prometheus;
 import static io.ccotel.gateway.exporters.prometheus.Points.batch;
 import static io.ccotel.gateway.exporters.prometheus.Points.buckets;
 import static io.ccotel.gateway.exporters.prometheus.Points.cumulativeCounter;
+import static io.ccotel.gateway.exporters.prometheus.Points.dataPoint;
 import static io.ccotel.gateway.exporters.prometheus.Points.deltaCounter;
 import static io.ccotel.gateway.exporters.prometheus.Points.family;
 import static io.ccotel.gateway.exporters.prometheus.Points.gauge;
@@ -28,6 +29,8 @@ import io.ccotel.gateway.core.config.HostPort;
 import io.ccotel.gateway.exporters.TestClock;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
@@ -39,12 +42,15 @@ class MetricAccumulatorTest {
   private static final long S = 1_000_000_000L;
 
   private final TestClock clock = TestClock.at("2026-11-25T12:00:00Z");
-  private MetricAccumulator acc = new MetricAccumulator("prometheus", PrometheusExporterConfig.defaults(), clock);
+  // target_info has its own tests (TargetInfoAndScope); here it would add a series to every count.
+  private MetricAccumulator acc = new MetricAccumulator("prometheus", base().build(), clock);
+
+  static PrometheusExporterConfig.Builder base() {
+    return PrometheusExporterConfig.builder().endpoint(HostPort.of("127.0.0.1", 0)).stateFile("").targetInfo(false);
+  }
 
   private static PrometheusExporterConfig config(int maxSeries, Duration idle) {
-    PrometheusExporterConfig d = PrometheusExporterConfig.defaults();
-    return new PrometheusExporterConfig(
-        HostPort.of("127.0.0.1", 0), d.path(), d.labelDeny(), d.labelAllow(), d.resourceLabels(), true, maxSeries, idle);
+    return base().maxSeries(maxSeries).seriesIdleTimeout(idle).build();
   }
 
   @Nested
@@ -175,14 +181,17 @@ class MetricAccumulatorTest {
     }
 
     @Test
-    void aRepeatIsCountedAndAnOlderPointIsRejected() {
+    void aRepeatIsCountedAndAnOlderPointIsStaleNotRefused() {
       acc.apply(batch(cumulativeCounter(TOKENS, point(100 * S, 102 * S, 9, "type", "input"))));
-      acc.apply(batch(cumulativeCounter(TOKENS, point(100 * S, 102 * S, 9, "type", "input"))));
-      acc.apply(batch(cumulativeCounter(TOKENS, point(100 * S, 101 * S, 5, "type", "input"))));
+      Refusals repeat = acc.apply(batch(cumulativeCounter(TOKENS, point(100 * S, 102 * S, 9, "type", "input"))));
+      // A late retry of an older request: its count is contained in the 9 already applied.
+      Refusals older = acc.apply(batch(cumulativeCounter(TOKENS, point(100 * S, 101 * S, 5, "type", "input"))));
 
       assertThat(value(acc, TOKENS_PROM, "type", "input")).isEqualTo(9);
       assertThat(acc.duplicatePoints()).isEqualTo(1);
-      assertThat(acc.rejectedPoints(RejectReason.OUT_OF_ORDER)).isEqualTo(1);
+      assertThat(acc.stalePoints()).isEqualTo(1);
+      assertThat(repeat.total()).isZero();
+      assertThat(older.total()).isZero();
     }
 
     @Test
@@ -333,15 +342,15 @@ class MetricAccumulatorTest {
     }
 
     @Test
-    void exponentialHistogramsAndSummariesAreRejectedAsUnsupported() {
+    void exponentialHistogramsAreRefusedAsUnsupported() {
       ExponentialHistogramPoint e =
           new ExponentialHistogramPoint(Attributes.empty(), S, 2 * S, 3, 6, 0, 0, 0, 0, List.of(1L, 2L), 0, List.of(), 1, 3, 0);
-      SummaryPoint s = new SummaryPoint(Attributes.empty(), S, 2 * S, 2, 3, List.of(new SummaryPoint.Quantile(0.5, 1)), 0);
-      acc.apply(batch(
+      Refusals r = acc.apply(batch(
           metric(MetricKind.EXPONENTIAL_HISTOGRAM, Temporality.DELTA, true, "a", "", e, e),
-          metric(MetricKind.SUMMARY, Temporality.UNSPECIFIED, false, "b", "", s)));
+          metric(MetricKind.EXPONENTIAL_HISTOGRAM, Temporality.CUMULATIVE, true, "b", "", e)));
 
       assertThat(acc.rejectedPoints(RejectReason.UNSUPPORTED_TYPE)).isEqualTo(3);
+      assertThat(r.total()).isEqualTo(3);
       assertThat(acc.snapshot()).isEmpty();
     }
   }
@@ -382,9 +391,8 @@ class MetricAccumulatorTest {
 
     @Test
     void anAllowListKeepsOnlyTheNamedKeysAndDenyStillWins() {
-      PrometheusExporterConfig d = PrometheusExporterConfig.defaults();
-      acc = new MetricAccumulator("p", new PrometheusExporterConfig(d.endpoint(), d.path(), List.of("model"), List.of("model", "type", "team.id"),
-          d.resourceLabels(), true, 100, Duration.ZERO), clock);
+      acc = new MetricAccumulator("p", base().labelDeny(List.of("model")).labelAllow(List.of("model", "type", "team.id"))
+          .maxSeries(100).seriesIdleTimeout(Duration.ZERO).build(), clock);
       Resource team = Resource.of(Attributes.of("team.id", "platform", "department", "eng"));
       acc.apply(batch(metric(team, MetricKind.SUM, Temporality.DELTA, true, TOKENS, "tokens",
           point(S, 2 * S, 1, "type", "input", "model", "opus", "user.id", "u1"),
@@ -471,6 +479,275 @@ class MetricAccumulatorTest {
       CounterSnapshot c = (CounterSnapshot) before.get(0);
       assertThat(c.getDataPoints().get(0).getValue()).isEqualTo(1);
       assertThat(c.getDataPoints().get(0).getLabels().isEmpty()).isTrue();
+    }
+  }
+
+  @Nested
+  class Summaries {
+    private SummaryPoint summary(long start, long end, long count, double sum, double p50, double p99, Object... attributes) {
+      return new SummaryPoint(Attributes.of(attributes), start, end, count, sum,
+          List.of(new SummaryPoint.Quantile(0.99, p99), new SummaryPoint.Quantile(0.5, p50)), 0);
+    }
+
+    private Metric summaries(SummaryPoint... points) {
+      return metric(MetricKind.SUMMARY, Temporality.UNSPECIFIED, false, "rpc.duration", "s", points);
+    }
+
+    private SummarySnapshot.SummaryDataPointSnapshot only() {
+      SummarySnapshot s = (SummarySnapshot) family(acc, "rpc_duration_seconds");
+      assertThat(s.getDataPoints()).hasSize(1);
+      return s.getDataPoints().get(0);
+    }
+
+    @Test
+    void countAndSumAddUpPerWriterAndQuantilesAreTheNewestPoints() {
+      acc.apply(batch(summaries(
+          summary(S, 10 * S, 4, 2.0, 0.4, 0.9, "session.id", "a"),
+          summary(5 * S, 12 * S, 2, 1.0, 0.3, 0.6, "session.id", "b"))));
+      acc.apply(batch(summaries(summary(S, 20 * S, 6, 3.5, 0.45, 1.2, "session.id", "a"))));
+
+      SummarySnapshot.SummaryDataPointSnapshot p = only();
+      assertThat(p.getCount()).isEqualTo(8);
+      assertThat(p.getSum()).isEqualTo(4.5);
+      assertThat(p.getQuantiles().get(0).getQuantile()).isEqualTo(0.5);
+      assertThat(p.getQuantiles().get(0).getValue()).isEqualTo(0.45);
+      assertThat(p.getQuantiles().get(1).getValue()).isEqualTo(1.2);
+    }
+
+    @Test
+    void aRestartKeepsWhatWasCountedARepeatAndAnOlderPointChangeNothing() {
+      acc.apply(batch(summaries(summary(S, 10 * S, 4, 2.0, 0.4, 0.9))));
+      acc.apply(batch(summaries(summary(S, 10 * S, 4, 2.0, 0.4, 0.9))));
+      acc.apply(batch(summaries(summary(S, 5 * S, 1, 0.5, 0.5, 0.5))));
+      acc.apply(batch(summaries(summary(S, 20 * S, 1, 0.25, 0.25, 0.25)))); // restarted: count fell
+
+      SummarySnapshot.SummaryDataPointSnapshot p = only();
+      assertThat(p.getCount()).isEqualTo(5);
+      assertThat(p.getSum()).isEqualTo(2.25);
+      assertThat(p.getQuantiles().get(0).getValue()).isEqualTo(0.25);
+      assertThat(acc.duplicatePoints()).isEqualTo(1);
+      assertThat(acc.stalePoints()).isEqualTo(1);
+    }
+
+    @Test
+    void quantilesOutsideZeroToOneAreRefused() {
+      SummaryPoint bad = new SummaryPoint(Attributes.empty(), S, 2 * S, 1, 1, List.of(new SummaryPoint.Quantile(1.5, 1)), 0);
+      Refusals r = acc.apply(batch(summaries(bad)));
+
+      assertThat(r.count(RejectReason.INVALID_VALUE)).isEqualTo(1);
+      assertThat(acc.snapshot()).isEmpty();
+    }
+
+    @Test
+    void anAttributeNamedQuantileIsRenamed() {
+      acc.apply(batch(summaries(summary(S, 2 * S, 1, 1, 1, 1, "quantile", "x"))));
+
+      assertThat((Object) only().getLabels()).isEqualTo(io.prometheus.metrics.model.snapshots.Labels.of("exported_quantile", "x"));
+    }
+  }
+
+  @Nested
+  class SeriesCaps {
+    @Test
+    void theCapPerMetricRefusesNewSeriesOfThatMetricOnly() {
+      acc = new MetricAccumulator("p", base().maxSeries(100).maxSeriesPerMetric(2).build(), clock);
+      Refusals r = acc.apply(batch(
+          deltaCounter("x", point(S, 2 * S, 1, "k", "a"), point(S, 2 * S, 1, "k", "b"), point(S, 2 * S, 1, "k", "c"),
+              point(S, 2 * S, 1, "k", "d")),
+          deltaCounter("y", point(S, 2 * S, 1, "k", "a"), point(S, 2 * S, 1, "k", "b"))));
+      // Existing series keep taking points.
+      Refusals later = acc.apply(batch(deltaCounter("x", point(2 * S, 3 * S, 5, "k", "a"))));
+
+      assertThat(r.total()).isEqualTo(2);
+      assertThat(r.count(RejectReason.SERIES_LIMIT_PER_METRIC)).isEqualTo(2);
+      assertThat(later.total()).isZero();
+      assertThat(value(acc, "x", "k", "a")).isEqualTo(6);
+      assertThat(seriesOf(acc, "x")).isEqualTo(2);
+      assertThat(seriesOf(acc, "y")).isEqualTo(2);
+      assertThat(acc.rejectedPoints(RejectReason.SERIES_LIMIT_PER_METRIC)).isEqualTo(2);
+    }
+
+    @Test
+    void theGlobalCapCountsEverySeriesAndRefusedPointsAreNotRemembered() {
+      acc = new MetricAccumulator("p", base().maxSeries(1).build(), clock);
+      acc.apply(batch(deltaCounter("x", point(S, 2 * S, 1, "k", "a"))));
+      Metric refused = deltaCounter("y", point(S, 2 * S, 7));
+      assertThat(acc.apply(batch(refused)).count(RejectReason.SERIES_LIMIT)).isEqualTo(1);
+
+      clock.advance(Duration.ofDays(8));
+      acc.expireIdle(); // x was idle for longer than the default 7d
+      // Room again: the refused point, sent again, is applied (it was never remembered).
+      assertThat(acc.apply(batch(refused)).total()).isZero();
+      assertThat(value(acc, "y")).isEqualTo(7);
+    }
+
+    @Test
+    void aCumulativeWriterRefusedForTheCapCountsItsWholeValueOnceThereIsRoom() {
+      acc = new MetricAccumulator("p", base().maxSeries(1).seriesIdleTimeout(Duration.ofHours(1)).build(), clock);
+      acc.apply(batch(deltaCounter("x", point(S, 2 * S, 1))));
+      acc.apply(batch(cumulativeCounter("c", point(S, 2 * S, 5))));
+      clock.advance(Duration.ofHours(2));
+      acc.expireIdle();
+      acc.apply(batch(cumulativeCounter("c", point(S, 3 * S, 8))));
+
+      assertThat(value(acc, "c")).isEqualTo(8);
+    }
+  }
+
+  @Nested
+  class LabelRules {
+    private final Resource team = Resource.of(Attributes.of("team.id", "platform", "service.name", "claude-code"));
+
+    private Metric sum(String name, Object... attributes) {
+      return metric(team, MetricKind.SUM, Temporality.DELTA, true, name, "", point(S, 2 * S, 1, attributes));
+    }
+
+    @Test
+    void theFirstMatchingRuleNarrowsTheGlobalLists() {
+      acc = new MetricAccumulator("p", base()
+          .labelRules(List.of(
+              PrometheusExporterConfig.LabelRule.deny("claude_code.cost.usage", "model"),
+              PrometheusExporterConfig.LabelRule.deny("claude_code.*", "user.id", "team.id"),
+              PrometheusExporterConfig.LabelRule.deny("*", "type")))
+          .build(), clock);
+      acc.apply(batch(
+          sum("claude_code.cost.usage", "model", "opus", "user.id", "u", "type", "t", "session.id", "s"),
+          sum("claude_code.token.usage", "model", "opus", "user.id", "u", "type", "input", "session.id", "s"),
+          sum("other.metric", "model", "opus", "user.id", "u", "type", "t", "session.id", "s")));
+
+      // Only the first matching rule counts: cost keeps user.id and team.id, drops model.
+      assertThat(value(acc, "claude_code_cost_usage_USD", "team_id", "platform", "type", "t", "user_id", "u")).isEqualTo(1);
+      assertThat(value(acc, "claude_code_token_usage_tokens", "model", "opus", "type", "input")).isEqualTo(1);
+      assertThat(value(acc, "other_metric", "model", "opus", "team_id", "platform", "user_id", "u")).isEqualTo(1);
+    }
+
+    @Test
+    void aRuleAllowListKeepsOnlyItsKeysAndCannotBringBackAGloballyDeniedOne() {
+      acc = new MetricAccumulator("p", base()
+          .labelRules(List.of(PrometheusExporterConfig.LabelRule.allow("claude_code.token.usage", "type", "session.id")))
+          .build(), clock);
+      acc.apply(batch(
+          sum("claude_code.token.usage", "model", "opus", "type", "input", "session.id", "s1"),
+          sum("claude_code.token.usage", "model", "sonnet", "type", "input", "session.id", "s2")));
+
+      assertThat(value(acc, "claude_code_token_usage_tokens", "type", "input")).isEqualTo(2);
+    }
+
+    @Test
+    void aRuleWithoutListsExemptsAMetricFromTheRulesAfterIt() {
+      acc = new MetricAccumulator("p", base()
+          .labelDeny(List.of())
+          .labelRules(List.of(
+              new PrometheusExporterConfig.LabelRule("per.session", List.of(), List.of()),
+              PrometheusExporterConfig.LabelRule.deny("*", "session.id")))
+          .build(), clock);
+      acc.apply(batch(sum("per.session", "session.id", "s1"), sum("other", "session.id", "s1")));
+
+      assertThat(value(acc, "per_session", "session_id", "s1", "team_id", "platform")).isEqualTo(1);
+      assertThat(value(acc, "other", "team_id", "platform")).isEqualTo(1);
+    }
+
+    @Test
+    void globsMatchAnyRunOfCharactersOrOneCharacter() {
+      assertThat(LabelPolicy.glob("claude_code.*").matcher("claude_code.token.usage").matches()).isTrue();
+      assertThat(LabelPolicy.glob("claude_code.*").matcher("claude_codeXtoken").matches()).isFalse();
+      assertThat(LabelPolicy.glob("a?c").matcher("abc").matches()).isTrue();
+      assertThat(LabelPolicy.glob("a?c").matcher("abbc").matches()).isFalse();
+      assertThat(LabelPolicy.glob("(x)+[y]*").matcher("(x)+[y]anything").matches()).isTrue();
+      assertThat(LabelPolicy.glob("exact.name")).isNull();
+    }
+  }
+
+  @Nested
+  class TargetInfoAndScope {
+    private final Resource laptop = Resource.of(Attributes.of(
+        "service.name", "claude-code", "service.version", "2.1.328", "os.type", "linux", "session.id", "s"));
+    private final Resource desktop = Resource.of(Attributes.of("service.name", "claude-code", "service.version", "2.1.329"));
+
+    private Metric sum(Resource r, String name, long end) {
+      return metric(r, MetricKind.SUM, Temporality.DELTA, true, name, "", point(S, end * S, 1, "type", "input"));
+    }
+
+    @Test
+    void oneTargetInfoSeriesPerDistinctResourceWithoutDeniedAttributes() {
+      acc = new MetricAccumulator("p", base().targetInfo(true).build(), clock);
+      acc.apply(batch(sum(laptop, "a", 2), sum(laptop, "b", 2), sum(desktop, "a", 2)));
+      acc.apply(batch(sum(Resource.of(Attributes.of("service.name", "claude-code", "service.version", "2.1.329")), "a", 3)));
+
+      InfoSnapshot info = (InfoSnapshot) family(acc, "target");
+      assertThat(info.getDataPoints()).extracting(p -> p.getLabels().toString()).containsExactlyInAnyOrder(
+          "{os_type=\"linux\",service_name=\"claude-code\",service_version=\"2.1.328\"}",
+          "{service_name=\"claude-code\",service_version=\"2.1.329\"}");
+      // a{type="input"} (both resources' points add up there), b, and two target_info series.
+      assertThat(acc.seriesCount()).isEqualTo(4);
+    }
+
+    @Test
+    void targetInfoExpiresLikeOtherSeriesAndIsNotMadeByRefusedPoints() {
+      acc = new MetricAccumulator("p", base().targetInfo(true).seriesIdleTimeout(Duration.ofHours(1)).build(), clock);
+      acc.apply(batch(sum(laptop, "a", 2)));
+      clock.advance(Duration.ofMinutes(50));
+      acc.apply(batch(metric(desktop, MetricKind.SUM, Temporality.DELTA, true, "a", "", point(S, 2 * S, -1, "type", "input"))));
+      assertThat(family(acc, "target").getDataPoints()).hasSize(1);
+      clock.advance(Duration.ofMinutes(20));
+
+      acc.expireIdle();
+
+      assertThat(acc.snapshot()).isEmpty();
+      assertThat(acc.seriesCount()).isZero();
+    }
+
+    @Test
+    void scopeLabelsOnlyWhenAsked() {
+      acc.apply(batch(sum(laptop, "a", 2)));
+      assertThat(dataPoint(acc, "a", "type", "input")).isNotNull();
+
+      acc = new MetricAccumulator("p", base().scopeLabels(true).build(), clock);
+      acc.apply(batch(sum(laptop, "a", 2)));
+      assertThat(value(acc, "a", "otel_scope_name", "com.anthropic.claude_code", "otel_scope_version", "2.1.328", "type", "input"))
+          .isEqualTo(1);
+    }
+  }
+
+  @Nested
+  class Concurrency {
+    @Test
+    void manyThreadsApplyingOverlappingRetriesCountEachPointOnce() throws Exception {
+      int threads = 8;
+      int points = 2_000;
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int offset = t;
+        done.add(pool.submit(() -> {
+          go.await();
+          // Every thread sends every point (retries racing each other), in its own order.
+          for (int i = 0; i < points; i++) {
+            int k = (i * 7 + offset * 13) % points;
+            acc.apply(batch(deltaCounter(TOKENS, point(k * S, (k + 1) * S, k + 0.5, "type", k % 2 == 0 ? "input" : "output"))));
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (var f : done) {
+        f.get();
+      }
+      pool.shutdown();
+
+      double even = 0;
+      double odd = 0;
+      for (int k = 0; k < points; k++) {
+        if (k % 2 == 0) {
+          even += k + 0.5;
+        } else {
+          odd += k + 0.5;
+        }
+      }
+      assertThat(value(acc, TOKENS_PROM, "type", "input")).isEqualTo(even);
+      assertThat(value(acc, TOKENS_PROM, "type", "output")).isEqualTo(odd);
+      assertThat(acc.duplicatePoints()).isEqualTo((long) (threads - 1) * points);
     }
   }
 }

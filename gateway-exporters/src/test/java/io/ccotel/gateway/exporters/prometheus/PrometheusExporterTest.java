@@ -48,10 +48,13 @@ class PrometheusExporterTest {
     started.forEach(e -> e.shutdown(Duration.ofSeconds(1)));
   }
 
+  /** Defaults on a free port, without a state file (PersistenceTest has those). */
+  static PrometheusExporterConfig.Builder local() {
+    return PrometheusExporterConfig.builder().endpoint(HostPort.of("127.0.0.1", 0)).stateFile("");
+  }
+
   private static PrometheusExporterConfig onFreePort(String path) {
-    PrometheusExporterConfig d = PrometheusExporterConfig.defaults();
-    return new PrometheusExporterConfig(
-        HostPort.of("127.0.0.1", 0), path, d.labelDeny(), d.labelAllow(), d.resourceLabels(), true, d.maxSeries(), d.seriesIdleTimeout());
+    return local().path(path).build();
   }
 
   private PrometheusExporter exporter(String id, GatewayMetrics metrics, PrometheusExporterConfig config) {
@@ -144,12 +147,12 @@ class PrometheusExporterTest {
 
     assertThat(body)
         .contains("gateway_requests_total{outcome=\"ok\",signal=\"metrics\",transport=\"http\"} 1.0\n")
-        .contains("gateway_prometheus_series{exporter=\"prometheus\"} 13.0\n")
+        .contains("gateway_prometheus_series{exporter=\"prometheus\"} 14.0\n") // 13 + target_info
         .contains("gateway_prometheus_duplicate_points_total{exporter=\"prometheus\"} 13.0\n")
         .contains("gateway_prometheus_rejected_points_total{exporter=\"prometheus\",reason=\"bucket_layout_changed\"} 0.0\n")
         .contains("claude_code_token_usage_tokens_total{");
     // Registered in the gateway's registry, not only served.
-    assertThat(registry.get("gateway.prometheus.series").tag("exporter", "prometheus").gauge().value()).isEqualTo(13);
+    assertThat(registry.get("gateway.prometheus.series").tag("exporter", "prometheus").gauge().value()).isEqualTo(14);
     assertThat(registry.scrape()).doesNotContain("claude_code_");
   }
 
@@ -166,7 +169,7 @@ class PrometheusExporterTest {
     String fromB = new String(get(b, "/metrics").body(), StandardCharsets.UTF_8);
     assertThat(fromB)
         .doesNotContain("claude_code_")
-        .contains("gateway_prometheus_series{exporter=\"prometheus/a\"} 13.0")
+        .contains("gateway_prometheus_series{exporter=\"prometheus/a\"} 14.0")
         .contains("gateway_prometheus_series{exporter=\"prometheus/b\"} 0.0");
     assertThat(a.scrape(null)).contains("claude_code_");
   }
@@ -224,9 +227,7 @@ class PrometheusExporterTest {
     PrometheusExporter first = exporter("first", GatewayMetrics.noop(), onFreePort("/metrics"));
     first.start();
     int port = first.boundAddress().getPort();
-    PrometheusExporterConfig d = PrometheusExporterConfig.defaults();
-    PrometheusExporter second = exporter("second", GatewayMetrics.noop(), new PrometheusExporterConfig(
-        HostPort.of("127.0.0.1", port), "/metrics", d.labelDeny(), d.labelAllow(), d.resourceLabels(), true, 10, d.seriesIdleTimeout()));
+    PrometheusExporter second = exporter("second", GatewayMetrics.noop(), local().endpoint(HostPort.of("127.0.0.1", port)).build());
 
     assertThatThrownBy(second::start)
         .isInstanceOf(IOException.class)
@@ -235,12 +236,10 @@ class PrometheusExporterTest {
 
   @Test
   void idleSeriesExpireOnATimerNotOnlyWhenScraped() throws Exception {
-    PrometheusExporterConfig d = PrometheusExporterConfig.defaults();
-    PrometheusExporter e = exporter("prometheus", GatewayMetrics.noop(), new PrometheusExporterConfig(
-        HostPort.of("127.0.0.1", 0), "/metrics", d.labelDeny(), d.labelAllow(), d.resourceLabels(), true, 10, Duration.ofSeconds(2)));
+    PrometheusExporter e = exporter("prometheus", GatewayMetrics.noop(), local().seriesIdleTimeout(Duration.ofSeconds(2)).build());
     e.start();
     e.export(batch(deltaCounter("x", point(S, 2 * S, 1))));
-    assertThat(e.seriesCount()).isEqualTo(1);
+    assertThat(e.seriesCount()).isEqualTo(2); // and target_info
 
     clock.advance(Duration.ofSeconds(3));
 
@@ -269,7 +268,7 @@ class PrometheusExporterTest {
     double total = ClaudeCodeFixturesTest.samples(e.scrape(null)).entrySet().stream()
         .filter(en -> en.getKey().startsWith("x_total{")).mapToDouble(java.util.Map.Entry::getValue).sum();
     assertThat(total).isEqualTo(batches);
-    assertThat(e.seriesCount()).isEqualTo(50);
+    assertThat(e.seriesCount()).isEqualTo(51); // and target_info
   }
 
   @Test
@@ -281,6 +280,6 @@ class PrometheusExporterTest {
         .contains("x_total 1.0");
     assertThat(e.supportedSignals()).containsExactly(Signal.METRICS);
     assertThat(e.id()).isEqualTo("prometheus");
-    assertThat(e.seriesCount()).isEqualTo(1);
+    assertThat(e.seriesCount()).isEqualTo(2); // and target_info
   }
 }

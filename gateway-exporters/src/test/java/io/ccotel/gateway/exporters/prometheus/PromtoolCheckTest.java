@@ -7,7 +7,9 @@ import static io.ccotel.gateway.exporters.prometheus.Points.point;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ccotel.gateway.core.metrics.GatewayMetrics;
+import io.ccotel.gateway.core.model.Attributes;
 import io.ccotel.gateway.core.model.MetricKind;
+import io.ccotel.gateway.core.model.SummaryPoint;
 import io.ccotel.gateway.core.model.Temporality;
 import io.ccotel.gateway.core.pipeline.ExporterSettings;
 import io.ccotel.gateway.exporters.Fixtures;
@@ -67,9 +69,16 @@ class PromtoolCheckTest {
     exporter.export(batch(
         metric(MetricKind.GAUGE, Temporality.UNSPECIFIED, false, "queue.depth", "{items}", point(0, S, 3, "queue", "a b")),
         metric(MetricKind.HISTOGRAM, Temporality.DELTA, true, "tool.duration", "s",
-            histogramPoint(S, 2 * S, List.of(0.1, 1.0), List.of(1L, 2L, 3L), 3.5, "tool", "Bash"))));
+            histogramPoint(S, 2 * S, List.of(0.1, 1.0), List.of(1L, 2L, 3L), 3.5, "tool", "Bash")),
+        metric(MetricKind.SUMMARY, Temporality.UNSPECIFIED, false, "rpc.duration", "s",
+            new SummaryPoint(Attributes.of("method", "get"), S, 2 * S, 7, 12.5,
+                List.of(new SummaryPoint.Quantile(0.5, 1.5), new SummaryPoint.Quantile(0.99, 3)), 0))));
     String text = exporter.scrape("text/plain; version=0.0.4");
-    assertThat(text).contains("claude_code_token_usage_tokens_total{").contains("tool_duration_seconds_bucket{");
+    assertThat(text)
+        .contains("claude_code_token_usage_tokens_total{")
+        .contains("tool_duration_seconds_bucket{")
+        .contains("rpc_duration_seconds{method=\"get\",quantile=\"0.5\"}")
+        .contains("target_info{");
 
     Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").start();
     CompletableFuture<String> out = drain(p.getInputStream());
