@@ -33,7 +33,7 @@ import java.util.Set;
  * 9464, events and a per-batch metrics summary on the console.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP_LEVEL = Set.of("receivers", "exporters", "pipelines", "queue", "shutdown_timeout");
+  private static final Set<String> TOP_LEVEL = Set.of("receivers", "exporters", "pipelines", "queue", "durability", "shutdown_timeout");
 
   private final Map<String, ReceiverFactory<?>> receiverFactories = new LinkedHashMap<>();
   private final Map<String, ExporterFactory<?>> exporterFactories = new LinkedHashMap<>();
@@ -171,6 +171,28 @@ public final class ConfigLoader {
       throw new ConfigException(queue.pathOf("retry_after"), "must be at least 1s");
     }
     Duration shutdown = root.duration("shutdown_timeout", Duration.ofSeconds(10));
-    return new GatewayConfig(receivers, exporters, pipelines, capacity, retryAfter, shutdown);
+    return new GatewayConfig(receivers, exporters, pipelines, capacity, retryAfter, shutdown, durability(root.child("durability")));
+  }
+
+  private static GatewayConfig.DurabilitySpec durability(ConfigNode node) {
+    node.checkKnownKeys(List.of("enabled", "dir", "max_bytes", "segment_bytes", "fsync", "fsync_interval", "commit_interval"));
+    boolean enabled = node.bool("enabled", false);
+    java.nio.file.Path dir = java.nio.file.Path.of(node.string("dir", "data/log"));
+    long maxBytes = node.bytes("max_bytes", io.ccotel.gateway.core.durable.DurableLogConfig.DEFAULT_MAX_BYTES, 2048, Long.MAX_VALUE);
+    long segmentBytes = node.bytes("segment_bytes", io.ccotel.gateway.core.durable.DurableLogConfig.DEFAULT_SEGMENT_BYTES,
+        io.ccotel.gateway.core.durable.DurableLogConfig.MIN_SEGMENT_BYTES, io.ccotel.gateway.core.durable.DurableLogConfig.MAX_SEGMENT_BYTES);
+    String fsync = node.oneOf("fsync", "always", "always", "interval", "never");
+    Duration fsyncInterval = node.duration("fsync_interval", io.ccotel.gateway.core.durable.DurableLogConfig.DEFAULT_FSYNC_INTERVAL);
+    Duration commitInterval = node.duration("commit_interval", io.ccotel.gateway.core.durable.DurableLogConfig.DEFAULT_COMMIT_INTERVAL);
+    try {
+      return new GatewayConfig.DurabilitySpec(
+          enabled,
+          new io.ccotel.gateway.core.durable.DurableLogConfig(
+              dir, maxBytes, segmentBytes,
+              io.ccotel.gateway.core.durable.FsyncPolicy.valueOf(fsync.toUpperCase(java.util.Locale.ROOT)),
+              fsyncInterval, commitInterval));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(node.path(), e.getMessage());
+    }
   }
 }

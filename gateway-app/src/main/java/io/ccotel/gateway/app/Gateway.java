@@ -41,7 +41,8 @@ public final class Gateway implements Lifecycle {
   private final PrometheusMeterRegistry registry;
   private final GatewayMetrics metrics;
   private final Map<String, Exporter> exporters = new LinkedHashMap<>();
-  private final Pipeline pipeline;
+  private final PipelineAssembler assembler;
+  private volatile Pipeline pipeline;
   private final List<Receiver> receivers = new ArrayList<>();
   private volatile boolean stopped;
 
@@ -65,7 +66,7 @@ public final class Gateway implements Lifecycle {
     }
     this.metrics = new GatewayMetrics(registry, clock);
 
-    PipelineAssembler assembler = new PipelineAssembler(metrics, config.queueCapacityItems(), config.retryAfter());
+    this.assembler = new PipelineAssembler(metrics, config.queueCapacityItems(), config.retryAfter());
     Set<String> used = new TreeSet<>();
     config.pipelines().values().forEach(used::addAll);
     for (GatewayConfig.ExporterSpec spec : config.exporters().values()) {
@@ -83,16 +84,28 @@ public final class Gateway implements Lifecycle {
         throw new ConfigException("pipelines." + p.getKey().id() + ".exporters", e.getMessage());
       }
     }
-    this.pipeline = assembler.build();
     ReceiverSettings rs = new ReceiverSettings(metrics, clock);
+    // The pipeline is built at start (durability opens its log then); receivers only start after.
+    io.ccotel.gateway.core.pipeline.BatchConsumer intake = batch -> pipeline.consume(batch);
     for (GatewayConfig.ReceiverSpec spec : config.receivers()) {
-      receivers.add(spec.factory().create(rs, spec.config(), pipeline.consumer()));
+      receivers.add(spec.factory().create(rs, spec.config(), intake));
     }
   }
 
   @Override
   public void start() throws Exception {
     long t0 = System.nanoTime();
+    GatewayConfig.DurabilitySpec durability = config.durability();
+    if (durability != null && durability.enabled()) {
+      var durableLog = io.ccotel.gateway.core.durable.DurableLog.open(durability.config(), registry);
+      var report = durableLog.recoveryReport();
+      log.info("Durable log at {} (fsync {}): {} records in {} segments, positions {}..{}{}",
+          durability.config().dir().toAbsolutePath(), durability.config().fsync(), report.records(), report.segments(),
+          durableLog.firstPosition(), durableLog.nextPosition() - 1,
+          report.truncatedBytes() > 0 ? "; a torn tail of " + report.truncatedBytes() + " bytes was truncated" : "");
+      assembler.durable(durableLog);
+    }
+    pipeline = assembler.build();
     pipeline.start();
     // Exporters that are in no pipeline still start: a prometheus exporter serves the gateway's
     // own metrics even when no metrics pipeline names it.
@@ -131,9 +144,11 @@ public final class Gateway implements Lifecycle {
         log.warn("Receiver {} did not stop cleanly", r.name(), e);
       }
     }
-    pipeline.shutdown(remaining(end));
+    if (pipeline != null) {
+      pipeline.shutdown(remaining(end));
+    }
     for (Map.Entry<String, Exporter> e : exporters.entrySet()) {
-      if (!pipeline.runs(e.getKey())) {
+      if (pipeline == null || !pipeline.runs(e.getKey())) {
         e.getValue().shutdown(remaining(end));
       }
     }

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param queueCapacityItems bound of each exporter's queue, in items
  * @param retryAfter the delay suggested to clients when a queue is full
  * @param shutdownTimeout how long a clean shutdown may take to flush
+ * @param durability the durable log settings (enabled or not)
  */
 public record GatewayConfig(
     List<ReceiverSpec> receivers,
@@ -25,7 +26,8 @@ public record GatewayConfig(
     Map<Signal, List<String>> pipelines,
     long queueCapacityItems,
     Duration retryAfter,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    DurabilitySpec durability) {
   public GatewayConfig {
     receivers = List.copyOf(receivers);
     exporters = Map.copyOf(exporters);
@@ -34,6 +36,12 @@ public record GatewayConfig(
 
   /** One receiver: its factory and its parsed config. */
   public record ReceiverSpec(String type, ReceiverFactory<Object> factory, Object config) {}
+
+  /**
+   * The {@code durability} section: with {@code enabled}, every accepted batch is written to the
+   * on-disk log in {@code config.dir()} before the client's answer.
+   */
+  public record DurabilitySpec(boolean enabled, io.ccotel.gateway.core.durable.DurableLogConfig config) {}
 
   /** One exporter: id, factory and parsed config. */
   public record ExporterSpec(String id, String type, ExporterFactory<Object> factory, Object config) {}

@@ -40,4 +40,24 @@ public interface Exporter extends Lifecycle {
   default ConsumeResult apply(TelemetryBatch batch) {
     throw new UnsupportedOperationException("exporter " + id() + " is not inline");
   }
+
+  /** {@link #restoredPosition} of an exporter that keeps no state across restarts. */
+  long NO_STATE = Long.MIN_VALUE;
+
+  /**
+   * Durable mode, inline exporters only: called before {@link #start} with the barrier that the
+   * exporter's checkpoints must go through. An exporter that saves state keeps it and returns
+   * true; the default (no saved state) returns false.
+   */
+  default boolean bindCheckpoints(CheckpointBarrier barrier) {
+    return false;
+  }
+
+  /**
+   * Durable mode, after {@link #start}: the last log position that the state restored at start
+   * already contains (-1: none, the retained log is replayed into it), or {@link #NO_STATE}.
+   */
+  default long restoredPosition() {
+    return NO_STATE;
+  }
 }

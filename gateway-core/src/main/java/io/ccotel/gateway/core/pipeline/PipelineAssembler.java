@@ -52,12 +52,27 @@ public final class PipelineAssembler {
     return this;
   }
 
+  private io.ccotel.gateway.core.durable.DurableLog durableLog;
+
+  /**
+   * Durability on: batches are appended to this log before the client is answered, queued
+   * exporters read it through their own cursors, inline exporters checkpoint against it. The
+   * pipeline owns the log from now on and closes it at shutdown.
+   */
+  public PipelineAssembler durable(io.ccotel.gateway.core.durable.DurableLog log) {
+    this.durableLog = log;
+    return this;
+  }
+
   public PipelineAssembler processor(Signal signal, Processor processor) {
     processors.computeIfAbsent(signal, s -> new ArrayList<>()).add(Objects.requireNonNull(processor));
     return this;
   }
 
   public Pipeline build() {
+    if (durableLog != null) {
+      return buildDurable();
+    }
     Map<String, QueuedExporter> queues = new LinkedHashMap<>();
     Map<String, Exporter> inline = new LinkedHashMap<>();
     for (List<String> ids : routes.values()) {
@@ -89,5 +104,39 @@ public final class PipelineAssembler {
       bySignal.put(route.getKey(), tail);
     }
     return new Pipeline(bySignal, queues, inline);
+  }
+
+  private Pipeline buildDurable() {
+    Map<String, Exporter> inline = new LinkedHashMap<>();
+    Map<String, java.util.Set<Signal>> inlineRoutes = new LinkedHashMap<>();
+    Map<String, java.util.Set<Signal>> drained = new LinkedHashMap<>();
+    Map<String, Exporter> drainedExporters = new LinkedHashMap<>();
+    Map<Signal, List<Exporter>> inlineBySignal = new EnumMap<>(Signal.class);
+    for (Map.Entry<Signal, List<String>> route : routes.entrySet()) {
+      for (String id : route.getValue()) {
+        Exporter e = exporters.get(id);
+        if (e.inline()) {
+          inline.put(id, e);
+          inlineRoutes.computeIfAbsent(id, k -> java.util.EnumSet.noneOf(Signal.class)).add(route.getKey());
+          inlineBySignal.computeIfAbsent(route.getKey(), k -> new ArrayList<>()).add(e);
+        } else {
+          drained.computeIfAbsent(id, k -> java.util.EnumSet.noneOf(Signal.class)).add(route.getKey());
+          drainedExporters.put(id, e);
+        }
+      }
+    }
+    DurableIntake intake = new DurableIntake(durableLog, metrics, retryAfter, inlineBySignal);
+    Map<Signal, BatchConsumer> bySignal = new EnumMap<>(Signal.class);
+    for (Signal signal : routes.keySet()) {
+      BatchConsumer tail = routes.get(signal).isEmpty() ? BatchConsumer.noop() : intake.consumerFor(signal);
+      List<Processor> chain = processors.getOrDefault(signal, List.of());
+      for (int i = chain.size() - 1; i >= 0; i--) {
+        tail = chain.get(i).wrap(tail);
+      }
+      bySignal.put(signal, tail);
+    }
+    Pipeline p = new Pipeline(bySignal, Map.of(), inline, intake, drained, inlineRoutes);
+    p.durableExporters(drainedExporters, metrics);
+    return p;
   }
 }

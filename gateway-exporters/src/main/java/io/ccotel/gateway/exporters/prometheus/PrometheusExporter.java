@@ -4,6 +4,7 @@ import io.ccotel.gateway.core.config.HostPort;
 import io.ccotel.gateway.core.model.MetricsBatch;
 import io.ccotel.gateway.core.model.Signal;
 import io.ccotel.gateway.core.model.TelemetryBatch;
+import io.ccotel.gateway.core.pipeline.CheckpointBarrier;
 import io.ccotel.gateway.core.pipeline.ConsumeResult;
 import io.ccotel.gateway.core.pipeline.Exporter;
 import io.ccotel.gateway.core.pipeline.ExporterSettings;
@@ -333,7 +334,9 @@ public final class PrometheusExporter implements Exporter {
       return;
     }
     try {
-      MetricAccumulator.Restored r = accumulator.restoreState(StateFile.decode(file));
+      StateFile.Decoded decoded = StateFile.decodeWithPosition(file);
+      MetricAccumulator.Restored r = accumulator.restoreState(decoded.body());
+      restoredPosition = decoded.position();
       synchronized (saveLock) {
         savedModCount = accumulator.modCount();
       }
@@ -405,10 +408,42 @@ public final class PrometheusExporter implements Exporter {
       if (!always && mod == savedModCount) {
         return false;
       }
-      stateFile.write(StateFile.encode(accumulator.saveState()));
+      CheckpointBarrier b = barrier;
+      if (b == null) {
+        stateFile.write(StateFile.encode(accumulator.saveState()));
+      } else {
+        // Durable mode: the snapshot is taken with intake paused, so it holds exactly the log's
+        // records up to `position`; after a crash the log is replayed into it from there.
+        byte[][] body = new byte[1][];
+        long position = b.atConsistentPoint(() -> body[0] = accumulator.saveState());
+        stateFile.write(StateFile.encode(body[0], position));
+        b.checkpointed(position);
+      }
       savedModCount = mod;
       return true;
     }
+  }
+
+  private volatile CheckpointBarrier barrier;
+  private volatile long restoredPosition = -1;
+
+  /** Durable mode: checkpoints go through the barrier when the state is kept in a file. */
+  @Override
+  public boolean bindCheckpoints(CheckpointBarrier checkpoints) {
+    if (stateFile == null) {
+      return false;
+    }
+    this.barrier = checkpoints;
+    return true;
+  }
+
+  /**
+   * The durable log position the restored state contains: -1 when nothing was restored (or the
+   * file predates durability), {@link #NO_STATE} without a state file.
+   */
+  @Override
+  public long restoredPosition() {
+    return stateFile == null || !persist ? NO_STATE : restoredPosition;
   }
 
   /** Saves the state now, as a checkpoint does; for tests and operators' tooling. */

@@ -73,8 +73,13 @@ import java.util.zip.CRC32;
  */
 final class StateFile {
   static final int MAGIC = 0x43435053; // "CCPS"
-  static final int VERSION = 1;
-  private static final int HEADER = 12;
+  /**
+   * Version 2 adds, after the version, the durable log position the state contains (-1 = none);
+   * version 1 files (no position) are still read.
+   */
+  static final int VERSION = 2;
+  private static final int HEADER_V1 = 12;
+  private static final int HEADER = 20;
   private static final DateTimeFormatter ASIDE =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -102,11 +107,17 @@ final class StateFile {
   }
 
   static byte[] encode(byte[] body) {
+    return encode(body, -1);
+  }
+
+  /** A state file holding the durable log position {@code position} (-1 = none). */
+  static byte[] encode(byte[] body, long position) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(body.length + HEADER + 4);
     DataOutputStream out = new DataOutputStream(bytes);
     try {
       out.writeInt(MAGIC);
       out.writeInt(VERSION);
+      out.writeLong(position);
       out.writeInt(body.length);
       out.write(body);
       CRC32 crc = new CRC32();
@@ -121,7 +132,14 @@ final class StateFile {
 
   /** The body of a state file, after checking magic, version, length and CRC. */
   static byte[] decode(byte[] file) throws CorruptStateException {
-    if (file.length < HEADER + 4) {
+    return decodeWithPosition(file).body();
+  }
+
+  /** A decoded state file: the accumulator's body and the durable log position it contains. */
+  record Decoded(byte[] body, long position) {}
+
+  static Decoded decodeWithPosition(byte[] file) throws CorruptStateException {
+    if (file.length < HEADER_V1 + 4) {
       throw new CorruptStateException("too short (" + file.length + " bytes) to be a state file");
     }
     ByteBuffer b = ByteBuffer.wrap(file);
@@ -129,13 +147,18 @@ final class StateFile {
       throw new CorruptStateException("not a Prometheus exporter state file (wrong magic number)");
     }
     int version = b.getInt();
-    if (version != VERSION) {
-      throw new CorruptStateException("format version " + version + ", this gateway reads version " + VERSION);
+    if (version != VERSION && version != 1) {
+      throw new CorruptStateException("format version " + version + ", this gateway reads versions 1 and " + VERSION);
     }
+    int header = version == 1 ? HEADER_V1 : HEADER;
+    if (file.length < header + 4) {
+      throw new CorruptStateException("too short (" + file.length + " bytes) to be a state file");
+    }
+    long position = version == 1 ? -1 : b.getLong();
     int length = b.getInt();
-    if (length < 0 || length != file.length - HEADER - 4) {
+    if (length < 0 || length != file.length - header - 4) {
       throw new CorruptStateException(
-          "truncated or padded: header says " + length + " body bytes, the file has " + (file.length - HEADER - 4));
+          "truncated or padded: header says " + length + " body bytes, the file has " + (file.length - header - 4));
     }
     CRC32 crc = new CRC32();
     crc.update(file, 0, file.length - 4);
@@ -144,8 +167,8 @@ final class StateFile {
       throw new CorruptStateException("checksum mismatch: the file was damaged");
     }
     byte[] body = new byte[length];
-    System.arraycopy(file, HEADER, body, 0, length);
-    return body;
+    System.arraycopy(file, header, body, 0, length);
+    return new Decoded(body, position);
   }
 
   /** The file's bytes, or null when there is no file. */

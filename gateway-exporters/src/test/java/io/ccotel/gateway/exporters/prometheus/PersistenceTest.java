@@ -258,21 +258,22 @@ class PersistenceTest {
     }
     assertThat(logs.list.stream().filter(l -> l.getLevel() == Level.ERROR).map(l -> l.getThrowableProxy().getMessage()))
         .containsExactly(
-            "truncated or padded: header says " + (good.length - 16) + " body bytes, the file has " + (good.length - 26),
+            // Version 2 files: 20 header bytes (magic, version, log position, length) + 4 CRC bytes.
+            "truncated or padded: header says " + (good.length - 24) + " body bytes, the file has " + (good.length - 34),
             "checksum mismatch: the file was damaged");
   }
 
   @Test
   void aFileOfAnotherVersionIsSetAside() throws Exception {
     byte[] file = StateFile.encode(new MetricAccumulator("p", PrometheusExporterConfig.defaults(), clock).saveState());
-    file[7] = 2; // version 2
+    file[7] = 3; // version 3
     Files.createDirectories(state().getParent());
     Files.write(state(), file);
 
     exporter().start();
 
     assertThat(logs.list.stream().filter(l -> l.getLevel() == Level.ERROR).map(l -> l.getThrowableProxy().getMessage()))
-        .containsExactly("format version 2, this gateway reads version 1");
+        .containsExactly("format version 3, this gateway reads versions 1 and 2");
   }
 
   @Test

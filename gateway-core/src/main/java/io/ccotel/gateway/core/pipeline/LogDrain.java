@@ -1,0 +1,156 @@
+package io.ccotel.gateway.core.pipeline;
+
+import io.ccotel.gateway.core.durable.BatchCodec;
+import io.ccotel.gateway.core.durable.LogEntry;
+import io.ccotel.gateway.core.durable.LogReader;
+import io.ccotel.gateway.core.metrics.GatewayMetrics;
+import io.ccotel.gateway.core.model.Signal;
+import io.ccotel.gateway.core.model.TelemetryBatch;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Durable mode's replacement for {@link QueuedExporter}: one thread reads the exporter's own
+ * cursor of the durable log, exports the batches of the signals routed to it, and commits its
+ * position after each export. After a crash it resumes after the last committed position, so an
+ * acknowledged batch is delivered at least once. The backlog is bounded by the log's size.
+ */
+final class LogDrain implements Lifecycle {
+  private static final Logger log = LoggerFactory.getLogger(LogDrain.class);
+  private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final Exporter exporter;
+  private final LogReader reader;
+  private final Set<Signal> signals;
+  private final GatewayMetrics metrics;
+  private final Thread worker;
+  private volatile boolean stopping;
+  private volatile boolean stopped;
+  private long lastFailureLog = System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS;
+
+  LogDrain(Exporter exporter, LogReader reader, Set<Signal> signals, GatewayMetrics metrics) {
+    this.exporter = exporter;
+    this.reader = reader;
+    this.signals = Set.copyOf(signals);
+    this.metrics = metrics;
+    this.worker = new Thread(this::run, "drain-" + exporter.id());
+    this.worker.setDaemon(true);
+  }
+
+  String id() {
+    return exporter.id();
+  }
+
+  long lag() {
+    return reader.lag();
+  }
+
+  @Override
+  public void start() throws Exception {
+    exporter.start();
+    worker.start();
+  }
+
+  private void run() {
+    while (!stopped) {
+      List<LogEntry> entries;
+      try {
+        entries = reader.poll(256, Duration.ofMillis(200));
+      } catch (InterruptedException e) {
+        if (stopped) {
+          break;
+        }
+        continue;
+      } catch (Exception e) {
+        log.warn("Exporter {}: reading the durable log failed", exporter.id(), e);
+        sleepQuietly(1000);
+        continue;
+      }
+      if (entries.isEmpty()) {
+        if (stopping) {
+          break;
+        }
+        continue;
+      }
+      for (LogEntry entry : entries) {
+        if (signals.contains(BatchCodec.signal(entry.payload()))) {
+          export(entry);
+        }
+        reader.commit(entry.position());
+      }
+    }
+  }
+
+  private void export(LogEntry entry) {
+    TelemetryBatch batch;
+    try {
+      batch = BatchCodec.decode(entry.payload());
+    } catch (IllegalArgumentException e) {
+      log.warn("Exporter {}: durable log record {} cannot be decoded; skipped", exporter.id(), entry.position(), e);
+      return;
+    }
+    int items = batch.itemCount();
+    try {
+      exporter.export(batch);
+      metrics.exported(exporter.id(), batch.signal(), items);
+    } catch (Exception | LinkageError e) {
+      // The exporter retries what can be retried (Loki) and gives up by its own policy; what
+      // reaches here is counted and logged, never retried for ever.
+      metrics.exportFailed(exporter.id(), batch.signal(), items);
+      long now = System.nanoTime();
+      if (now - lastFailureLog >= FAILURE_LOG_INTERVAL_NANOS) {
+        lastFailureLog = now;
+        log.warn("Exporter {} failed; {} {} dropped (further failures within a minute are only counted)",
+            exporter.id(), items, batch.signal().itemName(), e);
+      }
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Waits until everything appended so far is exported (for tests and shutdown). */
+  boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (reader.lag() > 0) {
+      if (System.nanoTime() >= end) {
+        return false;
+      }
+      Thread.sleep(5);
+    }
+    return true;
+  }
+
+  /** Exports what the log holds (until the deadline), commits, stops the exporter. */
+  @Override
+  public void shutdown(Duration deadline) {
+    if (stopped) {
+      return;
+    }
+    long end = System.nanoTime() + deadline.toNanos();
+    stopping = true;
+    try {
+      worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    stopped = true;
+    worker.interrupt();
+    try {
+      worker.join(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    reader.close();
+    exporter.shutdown(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+  }
+}
