@@ -134,6 +134,11 @@ public final class Main implements Callable<Integer> {
           List<String> ids = cfg.pipelines().get(s);
           out.println("  pipeline " + s.id() + " -> " + (ids == null || ids.isEmpty() ? "(dropped)" : String.join(", ", ids)));
         }
+        GatewayConfig.DurabilitySpec d = cfg.durability();
+        out.println("  durability: " + (d.enabled()
+            ? "on, log in " + d.config().dir() + ", fsync " + d.config().fsync().name().toLowerCase(java.util.Locale.ROOT)
+                + ", at most " + d.config().maxBytes() + " bytes"
+            : "off (acknowledged data is held in memory until exported)"));
         return 0;
       } catch (ConfigException e) {
         System.err.println(file + ": invalid: " + e.getMessage());

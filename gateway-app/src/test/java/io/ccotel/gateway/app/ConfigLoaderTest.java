@@ -53,6 +53,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theDockerImageConfigTurnsDurabilityOn() {
+    GatewayConfig docker = loader.load(Paths.get("../docker/gateway.yaml"));
+    assertThat(docker.durability().enabled()).isTrue();
+    assertThat(docker.durability().config().dir()).isEqualTo(Paths.get("data/log"));
+    assertThat(docker.durability().config().fsync()).isEqualTo(io.ccotel.gateway.core.durable.FsyncPolicy.ALWAYS);
+    assertThat(docker.durability().config().maxBytes()).isEqualTo(1L << 30);
+    assertThat(loader.defaults().durability().enabled()).isFalse();
+    assertThat(docker.pipelines()).isEqualTo(loader.defaults().pipelines());
+  }
+
+  @Test
   void anEmptyFileMeansTheDefaults() {
     assertThat(loader.loadText("").pipelines()).isEqualTo(loader.defaults().pipelines());
   }
