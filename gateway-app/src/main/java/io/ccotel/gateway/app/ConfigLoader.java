@@ -45,6 +45,7 @@ public final class ConfigLoader {
     register(new OtlpHttpReceiverFactory());
     register(new PrometheusExporterFactory());
     register(new ConsoleExporterFactory());
+    register(new io.ccotel.gateway.exporters.loki.LokiExporterFactory());
   }
 
   public static ConfigLoader withSystemEnv() {

@@ -93,7 +93,7 @@ class ConfigLoaderTest {
       textBlock =
           """
           unknown-top-key.yaml        | exporter: unknown key; known keys here: durability, exporters, pipelines, queue, receivers, shutdown_timeout
-          unknown-exporter-type.yaml  | exporters.kafka: unknown exporter type 'kafka'; known types: prometheus, console
+          unknown-exporter-type.yaml  | exporters.kafka: unknown exporter type 'kafka'; known types: prometheus, console, loki
           pipeline-unknown-exporter.yaml | pipelines.logs.exporters[1]: names exporter 'loki', which is not configured under exporters (configured: console)
           bad-duration.yaml           | queue.retry_after: expected a duration such as 500ms, 30s, 5m, 24h or 7d, got "5 seconds"
           unset-env.yaml              | receivers.otlp_grpc.endpoint: environment variable GATEWAY_TEST_UNSET_VARIABLE is not set (give a default with ${env:GATEWAY_TEST_UNSET_VARIABLE:-value})

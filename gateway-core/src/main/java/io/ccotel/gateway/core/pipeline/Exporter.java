@@ -2,6 +2,7 @@ package io.ccotel.gateway.core.pipeline;
 
 import io.ccotel.gateway.core.model.Signal;
 import io.ccotel.gateway.core.model.TelemetryBatch;
+import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -21,6 +22,17 @@ public interface Exporter extends Lifecycle {
   Set<Signal> supportedSignals();
 
   void export(TelemetryBatch batch) throws Exception;
+
+  /**
+   * Delivers what {@link #export} has accepted but still holds (an exporter that batches, such as
+   * Loki) and waits until it is delivered or given up by the exporter's own policy: true then,
+   * false when the timeout passed first. The durable log commits an exporter's position only after
+   * a successful flush, so a crash never loses what was batched. Default: export() delivers before
+   * it returns, nothing to do.
+   */
+  default boolean flush(Duration timeout) throws InterruptedException {
+    return true;
+  }
 
   /**
    * True for an exporter that applies a batch in memory, quickly and without blocking (the

@@ -80,7 +80,11 @@ final class LogDrain implements Lifecycle {
         if (signals.contains(BatchCodec.signal(entry.payload()))) {
           export(entry);
         }
-        reader.commit(entry.position());
+      }
+      // Commit only what the exporter has delivered (or given up by its own policy): a batching
+      // exporter still holds the last entries until its flush returns true.
+      if (awaitDelivered()) {
+        reader.commit(entries.get(entries.size() - 1).position());
       }
     }
   }
@@ -106,6 +110,27 @@ final class LogDrain implements Lifecycle {
         lastFailureLog = now;
         log.warn("Exporter {} failed; {} {} dropped (further failures within a minute are only counted)",
             exporter.id(), items, batch.signal().itemName(), e);
+      }
+    }
+  }
+
+  /** False only when the drain is stopped first: then nothing is committed and a restart re-delivers. */
+  private boolean awaitDelivered() {
+    while (true) {
+      try {
+        if (exporter.flush(Duration.ofSeconds(1))) {
+          return true;
+        }
+      } catch (InterruptedException e) {
+        if (stopped) {
+          return false;
+        }
+      } catch (RuntimeException e) {
+        log.warn("Exporter {}: flush failed", exporter.id(), e);
+        return true;
+      }
+      if (stopped) {
+        return false;
       }
     }
   }
