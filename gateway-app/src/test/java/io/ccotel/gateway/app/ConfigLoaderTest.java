@@ -64,6 +64,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theComposeStackConfigSendsEventsToLoki() {
+    GatewayConfig compose = loader.load(Paths.get("../docker/gateway-compose.yaml"));
+    assertThat(compose.exporters().get("loki").type()).isEqualTo("loki");
+    assertThat(compose.pipelines()).containsEntry(Signal.LOGS, List.of("loki", "console"));
+    assertThat(compose.durability().enabled()).isTrue();
+  }
+
+  @Test
   void anEmptyFileMeansTheDefaults() {
     assertThat(loader.loadText("").pipelines()).isEqualTo(loader.defaults().pipelines());
   }
