@@ -77,7 +77,21 @@ public final class Gateway implements Lifecycle {
         log.warn("Exporter {} is configured but no pipeline names it; it receives nothing", spec.id());
       }
     }
+    // Validation first (an invalid item is never exported), then privacy (nothing sensitive
+    // reaches an exporter or the durable log).
+    var validation = config.validation().enabled()
+        ? io.ccotel.gateway.core.processing.ValidationProcessor.create(config.validation(), metrics, clock)
+        : null;
+    var privacy = config.privacy().enabled()
+        ? io.ccotel.gateway.core.processing.PrivacyProcessor.create(config.privacy(), metrics)
+        : null;
     for (Map.Entry<Signal, List<String>> p : config.pipelines().entrySet()) {
+      if (validation != null) {
+        assembler.processor(p.getKey(), validation);
+      }
+      if (privacy != null) {
+        assembler.processor(p.getKey(), privacy);
+      }
       try {
         assembler.route(p.getKey(), p.getValue());
       } catch (IllegalArgumentException e) {

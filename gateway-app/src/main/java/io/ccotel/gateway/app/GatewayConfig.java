@@ -19,6 +19,8 @@ import java.util.Map;
  * @param retryAfter the delay suggested to clients when a queue is full
  * @param shutdownTimeout how long a clean shutdown may take to flush
  * @param durability the durable log settings (enabled or not)
+ * @param validation the {@code validation} section: Claude Code schema and generic OTLP checks
+ * @param privacy the {@code privacy} section: what is removed or scrubbed before any exporter
  */
 public record GatewayConfig(
     List<ReceiverSpec> receivers,
@@ -27,7 +29,9 @@ public record GatewayConfig(
     long queueCapacityItems,
     Duration retryAfter,
     Duration shutdownTimeout,
-    DurabilitySpec durability) {
+    DurabilitySpec durability,
+    io.ccotel.gateway.core.processing.ValidationConfig validation,
+    io.ccotel.gateway.core.processing.PrivacyConfig privacy) {
   public GatewayConfig {
     receivers = List.copyOf(receivers);
     exporters = Map.copyOf(exporters);
