@@ -33,7 +33,7 @@ import java.util.Set;
  * 9464, events and a per-batch metrics summary on the console.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP_LEVEL = Set.of("receivers", "exporters", "pipelines", "queue", "durability", "validation", "privacy", "shutdown_timeout");
+  private static final Set<String> TOP_LEVEL = Set.of("receivers", "exporters", "pipelines", "queue", "durability", "validation", "privacy", "auth", "shutdown_timeout");
 
   private final Map<String, ReceiverFactory<?>> receiverFactories = new LinkedHashMap<>();
   private final Map<String, ExporterFactory<?>> exporterFactories = new LinkedHashMap<>();
@@ -174,7 +174,8 @@ public final class ConfigLoader {
     Duration shutdown = root.duration("shutdown_timeout", Duration.ofSeconds(10));
     return new GatewayConfig(receivers, exporters, pipelines, capacity, retryAfter, shutdown, durability(root.child("durability")),
         io.ccotel.gateway.core.processing.ValidationConfig.parse(root.child("validation")),
-        io.ccotel.gateway.core.processing.PrivacyConfig.parse(root.child("privacy")));
+        io.ccotel.gateway.core.processing.PrivacyConfig.parse(root.child("privacy")),
+        io.ccotel.gateway.core.auth.AuthConfig.parse(root.child("auth")));
   }
 
   private static GatewayConfig.DurabilitySpec durability(ConfigNode node) {

@@ -98,7 +98,11 @@ public final class Gateway implements Lifecycle {
         throw new ConfigException("pipelines." + p.getKey().id() + ".exporters", e.getMessage());
       }
     }
-    ReceiverSettings rs = new ReceiverSettings(metrics, clock);
+    // Throws ConfigException naming auth.tokens_file for a bad file: a start-up config error.
+    var authenticator = config.auth().enabled()
+        ? io.ccotel.gateway.core.auth.Authenticator.create(config.auth(), clock)
+        : null;
+    ReceiverSettings rs = new ReceiverSettings(metrics, clock, authenticator);
     // The pipeline is built at start (durability opens its log then); receivers only start after.
     io.ccotel.gateway.core.pipeline.BatchConsumer intake = batch -> pipeline.consume(batch);
     for (GatewayConfig.ReceiverSpec spec : config.receivers()) {

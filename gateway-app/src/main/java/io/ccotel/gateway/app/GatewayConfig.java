@@ -21,6 +21,7 @@ import java.util.Map;
  * @param durability the durable log settings (enabled or not)
  * @param validation the {@code validation} section: Claude Code schema and generic OTLP checks
  * @param privacy the {@code privacy} section: what is removed or scrubbed before any exporter
+ * @param auth the {@code auth} section: bearer tokens and the identity they stand for
  */
 public record GatewayConfig(
     List<ReceiverSpec> receivers,
@@ -31,7 +32,8 @@ public record GatewayConfig(
     Duration shutdownTimeout,
     DurabilitySpec durability,
     io.ccotel.gateway.core.processing.ValidationConfig validation,
-    io.ccotel.gateway.core.processing.PrivacyConfig privacy) {
+    io.ccotel.gateway.core.processing.PrivacyConfig privacy,
+    io.ccotel.gateway.core.auth.AuthConfig auth) {
   public GatewayConfig {
     receivers = List.copyOf(receivers);
     exporters = Map.copyOf(exporters);

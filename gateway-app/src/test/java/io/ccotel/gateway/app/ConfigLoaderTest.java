@@ -100,7 +100,7 @@ class ConfigLoaderTest {
       delimiter = '|',
       textBlock =
           """
-          unknown-top-key.yaml        | exporter: unknown key; known keys here: durability, exporters, pipelines, privacy, queue, receivers, shutdown_timeout, validation
+          unknown-top-key.yaml        | exporter: unknown key; known keys here: auth, durability, exporters, pipelines, privacy, queue, receivers, shutdown_timeout, validation
           unknown-exporter-type.yaml  | exporters.kafka: unknown exporter type 'kafka'; known types: prometheus, console, loki
           pipeline-unknown-exporter.yaml | pipelines.logs.exporters[1]: names exporter 'loki', which is not configured under exporters (configured: console)
           bad-duration.yaml           | queue.retry_after: expected a duration such as 500ms, 30s, 5m, 24h or 7d, got "5 seconds"

@@ -53,6 +53,7 @@ final class CallCounter extends ServerStreamTracer.Factory {
       case RESOURCE_EXHAUSTED -> "too_large";
       case UNAVAILABLE -> "retryable";
       case CANCELLED, DEADLINE_EXCEEDED -> "cancelled";
+      case UNAUTHENTICATED -> "unauthenticated";
       default -> "error";
     };
   }

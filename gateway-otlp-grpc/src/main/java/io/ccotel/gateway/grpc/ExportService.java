@@ -5,7 +5,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import com.google.rpc.RetryInfo;
+import io.ccotel.gateway.core.auth.Authenticator;
 import io.ccotel.gateway.core.metrics.GatewayMetrics;
+import io.ccotel.gateway.core.model.Attributes;
 import io.ccotel.gateway.core.model.Signal;
 import io.ccotel.gateway.core.model.TelemetryBatch;
 import io.ccotel.gateway.core.otlp.OtlpProtoMapper;
@@ -42,6 +44,9 @@ import java.util.function.Function;
  * <p>The method is registered under the generated full name but with a request marshaller that only
  * reads bytes ({@link RawRequest}); parsing happens here so that a bad message is INVALID_ARGUMENT
  * rather than grpc-java's UNKNOWN. Every call is answered (never left hanging) and counted once.
+ * With an {@link Authenticator}, {@link AuthInterceptor} has checked the call before its message was
+ * read and put the identity in the call's context; it is applied to the batch before {@code
+ * consume}. A call without one is refused UNAUTHENTICATED (fail closed).
  * Thread-safe: one instance serves all calls of its signal.
  */
 final class ExportService<Req extends Message, Resp extends Message>
@@ -54,6 +59,7 @@ final class ExportService<Req extends Message, Resp extends Message>
   private final BatchConsumer next;
   private final GatewayMetrics metrics;
   private final ErrorLog errors;
+  private final Authenticator authenticator;
 
   private ExportService(
       Signal signal,
@@ -64,7 +70,8 @@ final class ExportService<Req extends Message, Resp extends Message>
       Class<Resp> responseType,
       BatchConsumer next,
       GatewayMetrics metrics,
-      ErrorLog errors) {
+      ErrorLog errors,
+      Authenticator authenticator) {
     this.signal = signal;
     this.method =
         generated.toBuilder(RawRequest.Marshaller.INSTANCE, ProtoUtils.marshaller(defaultResponse)).build();
@@ -74,10 +81,11 @@ final class ExportService<Req extends Message, Resp extends Message>
     this.next = next;
     this.metrics = metrics;
     this.errors = errors;
+    this.authenticator = authenticator;
   }
 
   static ExportService<ExportMetricsServiceRequest, ExportMetricsServiceResponse> metrics(
-      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors) {
+      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator) {
     return new ExportService<>(
         Signal.METRICS,
         MetricsServiceGrpc.getExportMethod(),
@@ -87,11 +95,12 @@ final class ExportService<Req extends Message, Resp extends Message>
         ExportMetricsServiceResponse.class,
         next,
         metrics,
-        errors);
+        errors,
+        authenticator);
   }
 
   static ExportService<ExportLogsServiceRequest, ExportLogsServiceResponse> logs(
-      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors) {
+      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator) {
     return new ExportService<>(
         Signal.LOGS,
         LogsServiceGrpc.getExportMethod(),
@@ -101,11 +110,12 @@ final class ExportService<Req extends Message, Resp extends Message>
         ExportLogsServiceResponse.class,
         next,
         metrics,
-        errors);
+        errors,
+        authenticator);
   }
 
   static ExportService<ExportTraceServiceRequest, ExportTraceServiceResponse> traces(
-      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors) {
+      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator) {
     return new ExportService<>(
         Signal.TRACES,
         TraceServiceGrpc.getExportMethod(),
@@ -115,7 +125,8 @@ final class ExportService<Req extends Message, Resp extends Message>
         ExportTraceServiceResponse.class,
         next,
         metrics,
-        errors);
+        errors,
+        authenticator);
   }
 
   Signal signal() {
@@ -166,6 +177,16 @@ final class ExportService<Req extends Message, Resp extends Message>
   }
 
   private Answer<Resp> answer(RawRequest request) {
+    Attributes identity = null;
+    if (authenticator != null) {
+      identity = AuthInterceptor.IDENTITY.get();
+      if (identity == null) {
+        // The interceptor lets no unchecked call through; if one got here anyway, refuse it.
+        count("unauthenticated");
+        return Answer.failure(
+            Status.UNAUTHENTICATED.withDescription("this gateway requires a bearer token").asRuntimeException());
+      }
+    }
     if (!request.ok()) {
       Status failure = request.failure();
       count(CallCounter.outcome(failure.getCode()));
@@ -186,6 +207,10 @@ final class ExportService<Req extends Message, Resp extends Message>
               .asRuntimeException());
     }
     TelemetryBatch batch = mapper.apply(parsed);
+    if (identity != null) {
+      // Anti-spoofing: the token's attributes replace what the client claimed (see Identity).
+      batch = authenticator.apply(batch, identity);
+    }
     long items = batch.itemCount();
     metrics.received(signal, CallCounter.TRANSPORT, items);
     if (items == 0) {

@@ -1,13 +1,27 @@
 package io.ccotel.gateway.grpc;
 
+import io.ccotel.gateway.core.auth.Authenticator;
+import io.ccotel.gateway.core.auth.TlsConfig;
+import io.ccotel.gateway.core.auth.TlsCredentials;
+import io.ccotel.gateway.core.metrics.GatewayMetrics;
 import io.ccotel.gateway.core.model.Signal;
 import io.ccotel.gateway.core.pipeline.BatchConsumer;
 import io.ccotel.gateway.core.pipeline.Receiver;
 import io.ccotel.gateway.core.pipeline.ReceiverSettings;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.services.HealthStatusManager;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -43,6 +57,15 @@ import org.slf4j.LoggerFactory;
  * decoded request in {@code received}, then either in {@code accepted} or in {@code rejected} with
  * reason {@code pipeline} (partial success), {@code invalid}, {@code retryable} or {@code error}.
  *
+ * <p>Security (all optional): with an {@link Authenticator} in the {@link ReceiverSettings}, every
+ * Export call needs the metadata {@code authorization: Bearer <token>}; missing or wrong is
+ * answered UNAUTHENTICATED before the message is read, and counted as outcome {@code
+ * unauthenticated}; an accepted call's batch gets the token's identity attributes. The health
+ * service stays open. With {@code tls} the server speaks TLS (ALPN h2), and mTLS with {@code
+ * client_ca_file}; renewed certificate files are used for new connections without a restart. {@code
+ * max_connections} closes connections beyond the cap as soon as they are accepted ({@code
+ * gateway_connections_closed_total{transport="grpc",reason="max_connections"}}).
+ *
  * <p>Lifecycle: {@link #start} binds (fails if the port is taken) and may be called once; {@link
  * #shutdown} refuses new calls, lets the ones in flight finish within the deadline, then cancels the
  * rest and frees the threads. {@code shutdown} is safe twice and before {@code start}. Thread-safe.
@@ -52,7 +75,12 @@ public final class OtlpGrpcReceiver implements Receiver {
   private static final Duration ERROR_LOG_INTERVAL = Duration.ofMinutes(1);
   private static final Duration AFTER_SHUTDOWN_NOW = Duration.ofSeconds(1);
 
+  private static final String TLS_KEY = "receivers.otlp_grpc.tls";
+
   private final OtlpGrpcReceiverConfig config;
+  private final GatewayMetrics metrics;
+  private final java.time.Clock clock;
+  private final Authenticator authenticator;
   private final List<ExportService<?, ?>> services;
   private final CallCounter callCounter;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -62,16 +90,22 @@ public final class OtlpGrpcReceiver implements Receiver {
   private State state = State.NEW;
   private Server server;
   private ExecutorService executor;
+  private EventLoopGroup bossGroup;
+  private EventLoopGroup workerGroup;
+  private ConnectionLimit connectionLimit;
   private volatile InetSocketAddress boundAddress;
 
   OtlpGrpcReceiver(ReceiverSettings settings, OtlpGrpcReceiverConfig config, BatchConsumer next) {
     this.config = config;
+    this.metrics = settings.metrics();
+    this.clock = settings.clock();
+    this.authenticator = settings.authenticator();
     ErrorLog errors = new ErrorLog(log, settings.clock(), ERROR_LOG_INTERVAL);
     this.services =
         List.of(
-            ExportService.metrics(next, settings.metrics(), errors),
-            ExportService.logs(next, settings.metrics(), errors),
-            ExportService.traces(next, settings.metrics(), errors));
+            ExportService.metrics(next, settings.metrics(), errors, authenticator),
+            ExportService.logs(next, settings.metrics(), errors, authenticator),
+            ExportService.traces(next, settings.metrics(), errors, authenticator));
     Map<String, Signal> signals = new LinkedHashMap<>();
     for (ExportService<?, ?> s : services) {
       signals.put(s.fullMethodName(), s.signal());
@@ -109,13 +143,24 @@ public final class OtlpGrpcReceiver implements Receiver {
       log.info("OTLP/gRPC receiver is disabled (receivers.otlp_grpc.enabled: false)");
       return;
     }
+    SslContext ssl = null;
+    if (config.tls() != null) {
+      try {
+        ssl = serverTls(TlsCredentials.load(config.tls(), clock, TLS_KEY));
+      } catch (IOException e) {
+        state = State.STOPPED;
+        throw new IOException("OTLP/gRPC receiver: " + e.getMessage(), e);
+      }
+    }
     executor = newExecutor(config.effectiveWorkerThreads());
-    Server s = buildServer(executor);
+    Server s;
     try {
+      s = buildServer(executor, ssl);
       s.start();
     } catch (IOException | RuntimeException e) {
       executor.shutdownNow();
       executor = null;
+      stopEventLoops(Duration.ofSeconds(2));
       throw new IOException("OTLP/gRPC receiver cannot listen on " + config.endpoint() + ": " + e.getMessage(), e);
     }
     server = s;
@@ -125,12 +170,35 @@ public final class OtlpGrpcReceiver implements Receiver {
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     boundAddress = firstInetAddress(s.getListenSockets());
     log.info(
-        "OTLP/gRPC receiver listening on {} ({})",
+        "OTLP/gRPC receiver listening on {} ({}{}{})",
         format(boundAddress),
-        services.stream().map(ExportService::shortServiceName).collect(Collectors.joining(", ")));
+        ssl == null ? "" : "TLS, ",
+        services.stream().map(ExportService::shortServiceName).collect(Collectors.joining(", ")),
+        authenticator == null ? "" : "; bearer token required");
+    if (authenticator != null && ssl == null && !boundAddress.getAddress().isLoopbackAddress()) {
+      log.warn("OTLP/gRPC receiver checks bearer tokens but has no tls section: tokens cross the network"
+          + " in clear text (set receivers.otlp_grpc.tls, or terminate TLS in front of the gateway)");
+    }
   }
 
-  private Server buildServer(ExecutorService exec) {
+  /**
+   * TLS through grpc-netty's ALPN setup, with the JDK provider (no native library). Built once: the
+   * key and trust managers of {@link TlsCredentials} pick up renewed files themselves.
+   */
+  private static SslContext serverTls(TlsCredentials credentials) throws IOException {
+    SslContextBuilder b =
+        GrpcSslContexts.configure(SslContextBuilder.forServer(credentials.keyManager()), SslProvider.JDK);
+    if (credentials.trustManager() != null) {
+      b.trustManager(credentials.trustManager())
+          .clientAuth(
+              credentials.config().clientAuth() == TlsConfig.ClientAuth.REQUIRE
+                  ? ClientAuth.REQUIRE
+                  : ClientAuth.OPTIONAL);
+    }
+    return b.build();
+  }
+
+  private Server buildServer(ExecutorService exec, SslContext ssl) {
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.endpoint().host(), config.endpoint().port()))
             .executor(exec)
@@ -153,8 +221,22 @@ public final class OtlpGrpcReceiver implements Receiver {
       b.maxConnectionAge(config.maxConnectionAge().toNanos(), TimeUnit.NANOSECONDS)
           .maxConnectionAgeGrace(config.maxConnectionAgeGrace().toNanos(), TimeUnit.NANOSECONDS);
     }
+    if (ssl != null) {
+      b.sslContext(ssl);
+    }
+    if (config.maxConnections() > 0) {
+      // A listening channel of our own counts connections; grpc-netty then wants our event loops too.
+      connectionLimit = new ConnectionLimit(config.maxConnections(), metrics, clock);
+      ConnectionLimit limit = connectionLimit;
+      bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("otlp-grpc-accept", true), NioIoHandler.newFactory());
+      workerGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("otlp-grpc-io", true), NioIoHandler.newFactory());
+      b.channelFactory(() -> new ConnectionLimit.LimitedServerChannel(limit))
+          .bossEventLoopGroup(bossGroup)
+          .workerEventLoopGroup(workerGroup);
+    }
+    AuthInterceptor auth = authenticator == null ? null : new AuthInterceptor(authenticator);
     for (ExportService<?, ?> service : services) {
-      b.addService(service.definition());
+      b.addService(auth == null ? service.definition() : ServerInterceptors.intercept(service.definition(), auth));
     }
     // No compressor is set on the calls: responses go out uncompressed whatever the client sends.
     return b.build();
@@ -214,7 +296,30 @@ public final class OtlpGrpcReceiver implements Receiver {
       exec.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    stopEventLoops(Duration.ofNanos(Math.max(remaining(end), AFTER_SHUTDOWN_NOW.toNanos())));
     log.info("OTLP/gRPC receiver on {} stopped", format(boundAddress));
+  }
+
+  /** Our own event loops (with max_connections); the server has stopped using them. */
+  private void stopEventLoops(Duration within) {
+    EventLoopGroup boss = bossGroup;
+    EventLoopGroup worker = workerGroup;
+    bossGroup = null;
+    workerGroup = null;
+    if (boss == null) {
+      return;
+    }
+    long millis = Math.max(0, within.toMillis());
+    var bossDone = boss.shutdownGracefully(0, millis, TimeUnit.MILLISECONDS);
+    var workerDone = worker.shutdownGracefully(0, millis, TimeUnit.MILLISECONDS);
+    bossDone.awaitUninterruptibly(millis, TimeUnit.MILLISECONDS);
+    workerDone.awaitUninterruptibly(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Connections open now (counted only with max_connections); for tests. */
+  int openConnections() {
+    ConnectionLimit l = connectionLimit;
+    return l == null ? -1 : l.open();
   }
 
   private static long remaining(long endNanos) {

@@ -1,5 +1,6 @@
 package io.ccotel.gateway.grpc;
 
+import io.ccotel.gateway.core.auth.TlsConfig;
 import io.ccotel.gateway.core.config.HostPort;
 import java.time.Duration;
 import java.util.Objects;
@@ -35,6 +36,12 @@ import java.util.Objects;
  *     may ping idle connections (exporters keep them open between their export intervals).
  * @param workerThreads {@code worker_threads} (default 0 = one per CPU, at least 2): threads that
  *     decompress, decode and hand requests to the pipeline.
+ * @param maxConnections {@code max_connections} (default 1000; 0 = no cap): connections open at
+ *     once; one beyond the cap is closed as soon as it is accepted, before TLS, and counted in
+ *     {@code gateway_connections_closed_total{transport="grpc",reason="max_connections"}}.
+ * @param tls {@code tls} (default none = plain text, h2c): {@code cert_file}, {@code key_file},
+ *     {@code client_ca_file} (mTLS), {@code client_auth}, {@code reload_interval}; see {@link
+ *     TlsConfig}. Null for plain text.
  */
 public record OtlpGrpcReceiverConfig(
     boolean enabled,
@@ -49,9 +56,13 @@ public record OtlpGrpcReceiverConfig(
     Duration keepaliveTimeout,
     Duration permitKeepaliveTime,
     boolean permitKeepaliveWithoutCalls,
-    int workerThreads) {
+    int workerThreads,
+    int maxConnections,
+    TlsConfig tls) {
 
   public static final HostPort DEFAULT_ENDPOINT = HostPort.of("0.0.0.0", 4317);
+  public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+  public static final int MAX_CONNECTIONS_LIMIT = 1_000_000;
   public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L * 1024 * 1024;
   public static final long DEFAULT_MAX_METADATA_BYTES = 16L * 1024;
   public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 1000;
@@ -70,7 +81,9 @@ public record OtlpGrpcReceiverConfig(
           Duration.ofSeconds(20),
           Duration.ofSeconds(10),
           true,
-          0);
+          0,
+          DEFAULT_MAX_CONNECTIONS,
+          null);
 
   public OtlpGrpcReceiverConfig {
     Objects.requireNonNull(endpoint, "endpoint");
@@ -84,6 +97,27 @@ public record OtlpGrpcReceiverConfig(
     positive("keepalive_time", keepaliveTime);
     positive("keepalive_timeout", keepaliveTimeout);
     notNegative("permit_keepalive_time", permitKeepaliveTime);
+    checkRange("max_connections", maxConnections, 0, MAX_CONNECTIONS_LIMIT);
+  }
+
+  /** The settings of before connection limits and TLS: {@code max_connections} 1000, plain text. */
+  public OtlpGrpcReceiverConfig(
+      boolean enabled,
+      HostPort endpoint,
+      long maxMessageBytes,
+      long maxMetadataBytes,
+      int maxConcurrentStreams,
+      Duration maxConnectionIdle,
+      Duration maxConnectionAge,
+      Duration maxConnectionAgeGrace,
+      Duration keepaliveTime,
+      Duration keepaliveTimeout,
+      Duration permitKeepaliveTime,
+      boolean permitKeepaliveWithoutCalls,
+      int workerThreads) {
+    this(enabled, endpoint, maxMessageBytes, maxMetadataBytes, maxConcurrentStreams, maxConnectionIdle,
+        maxConnectionAge, maxConnectionAgeGrace, keepaliveTime, keepaliveTimeout, permitKeepaliveTime,
+        permitKeepaliveWithoutCalls, workerThreads, DEFAULT_MAX_CONNECTIONS, null);
   }
 
   /** Everything at its default: {@code 0.0.0.0:4317}, 64 MiB messages, and so on. */
@@ -95,14 +129,33 @@ public record OtlpGrpcReceiverConfig(
     return new OtlpGrpcReceiverConfig(
         enabled, newEndpoint, maxMessageBytes, maxMetadataBytes, maxConcurrentStreams,
         maxConnectionIdle, maxConnectionAge, maxConnectionAgeGrace, keepaliveTime,
-        keepaliveTimeout, permitKeepaliveTime, permitKeepaliveWithoutCalls, workerThreads);
+        keepaliveTimeout, permitKeepaliveTime, permitKeepaliveWithoutCalls, workerThreads,
+        maxConnections, tls);
   }
 
   public OtlpGrpcReceiverConfig withMaxMessageBytes(long newMaxMessageBytes) {
     return new OtlpGrpcReceiverConfig(
         enabled, endpoint, newMaxMessageBytes, maxMetadataBytes, maxConcurrentStreams,
         maxConnectionIdle, maxConnectionAge, maxConnectionAgeGrace, keepaliveTime,
-        keepaliveTimeout, permitKeepaliveTime, permitKeepaliveWithoutCalls, workerThreads);
+        keepaliveTimeout, permitKeepaliveTime, permitKeepaliveWithoutCalls, workerThreads,
+        maxConnections, tls);
+  }
+
+  public OtlpGrpcReceiverConfig withMaxConnections(int newMaxConnections) {
+    return new OtlpGrpcReceiverConfig(
+        enabled, endpoint, maxMessageBytes, maxMetadataBytes, maxConcurrentStreams,
+        maxConnectionIdle, maxConnectionAge, maxConnectionAgeGrace, keepaliveTime,
+        keepaliveTimeout, permitKeepaliveTime, permitKeepaliveWithoutCalls, workerThreads,
+        newMaxConnections, tls);
+  }
+
+  /** A copy serving TLS with these settings (null: plain text). */
+  public OtlpGrpcReceiverConfig withTls(TlsConfig newTls) {
+    return new OtlpGrpcReceiverConfig(
+        enabled, endpoint, maxMessageBytes, maxMetadataBytes, maxConcurrentStreams,
+        maxConnectionIdle, maxConnectionAge, maxConnectionAgeGrace, keepaliveTime,
+        keepaliveTimeout, permitKeepaliveTime, permitKeepaliveWithoutCalls, workerThreads,
+        maxConnections, newTls);
   }
 
   /** The worker thread count with the default (0) resolved. */

@@ -1,5 +1,6 @@
 package io.ccotel.gateway.grpc;
 
+import io.ccotel.gateway.core.auth.TlsConfig;
 import io.ccotel.gateway.core.config.ConfigException;
 import io.ccotel.gateway.core.config.ConfigNode;
 import io.ccotel.gateway.core.pipeline.BatchConsumer;
@@ -30,7 +31,9 @@ public final class OtlpGrpcReceiverFactory implements ReceiverFactory<OtlpGrpcRe
           "keepalive_timeout",
           "permit_keepalive_time",
           "permit_keepalive_without_calls",
-          "worker_threads");
+          "worker_threads",
+          "max_connections",
+          "tls");
 
   @Override
   public String type() {
@@ -48,6 +51,7 @@ public final class OtlpGrpcReceiverFactory implements ReceiverFactory<OtlpGrpcRe
     node.checkKnownKeys(KEYS);
     OtlpGrpcReceiverConfig d = defaultConfig();
     int maxInt = Integer.MAX_VALUE;
+    TlsConfig tls = TlsConfig.parse(node.child("tls"));
     try {
       return new OtlpGrpcReceiverConfig(
           node.bool("enabled", d.enabled()),
@@ -62,7 +66,9 @@ public final class OtlpGrpcReceiverFactory implements ReceiverFactory<OtlpGrpcRe
           node.duration("keepalive_timeout", d.keepaliveTimeout()),
           node.duration("permit_keepalive_time", d.permitKeepaliveTime()),
           node.bool("permit_keepalive_without_calls", d.permitKeepaliveWithoutCalls()),
-          node.intValue("worker_threads", d.workerThreads(), 0, 10_000));
+          node.intValue("worker_threads", d.workerThreads(), 0, 10_000),
+          node.intValue("max_connections", d.maxConnections(), 0, OtlpGrpcReceiverConfig.MAX_CONNECTIONS_LIMIT),
+          tls);
     } catch (IllegalArgumentException e) {
       // The record's own checks name the key ("keepalive_time must be more than 0, got PT0S").
       throw new ConfigException(node.path(), e.getMessage());

@@ -3,6 +3,7 @@ package io.ccotel.gateway.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ccotel.gateway.core.auth.TlsConfig;
 import io.ccotel.gateway.core.config.ConfigException;
 import io.ccotel.gateway.core.config.ConfigNode;
 import io.ccotel.gateway.core.config.HostPort;
@@ -83,6 +84,28 @@ class OtlpGrpcReceiverFactoryTest {
                 false,
                 3));
     assertThat(OtlpGrpcReceiverFactory.KEYS).hasSize(OtlpGrpcReceiverConfig.class.getRecordComponents().length);
+  }
+
+  @Test
+  void connectionCapAndTls() {
+    assertThat(factory.defaultConfig().maxConnections()).isEqualTo(1000);
+    assertThat(factory.defaultConfig().tls()).isNull();
+    TestPki pki = TestPki.get();
+    OtlpGrpcReceiverConfig c = factory.parseConfig(node(
+        "max_connections", 0,
+        "tls", Map.of(
+            "cert_file", pki.certChain("server").toString(),
+            "key_file", pki.key("server").toString(),
+            "client_ca_file", pki.caCert().toString())));
+    assertThat(c.maxConnections()).isZero();
+    assertThat(c.tls()).isEqualTo(TlsConfig.of(pki.certChain("server"), pki.key("server"))
+        .withClientCa(pki.caCert(), TlsConfig.ClientAuth.REQUIRE));
+    assertThatThrownBy(() -> factory.parseConfig(node("max_connections", 2_000_000)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("receivers.otlp_grpc.max_connections: must be between 0 and 1000000, got 2000000");
+    assertThatThrownBy(() -> factory.parseConfig(node("tls", Map.of("key_file", "x"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("receivers.otlp_grpc.tls.cert_file: is required");
   }
 
   @Test

@@ -18,6 +18,7 @@ final class HttpAnswers {
   static final int UNIMPLEMENTED = 12;
   static final int INTERNAL = 13;
   static final int UNAVAILABLE = 14;
+  static final int UNAUTHENTICATED = 16;
 
   private HttpAnswers() {}
 

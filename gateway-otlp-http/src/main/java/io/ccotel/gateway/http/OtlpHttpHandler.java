@@ -2,7 +2,9 @@ package io.ccotel.gateway.http;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.ccotel.gateway.core.auth.Authenticator;
 import io.ccotel.gateway.core.metrics.GatewayMetrics;
+import io.ccotel.gateway.core.model.Attributes;
 import io.ccotel.gateway.core.model.Signal;
 import io.ccotel.gateway.core.model.TelemetryBatch;
 import io.ccotel.gateway.core.otlp.OtlpResponses;
@@ -14,6 +16,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -47,6 +50,10 @@ import org.slf4j.LoggerFactory;
  * unsupported_media_type, method_not_allowed or error; and for decoded requests {@code received}
  * = {@code accepted} + {@code rejected} (reason {@code pipeline} for items a partial success
  * refused, {@code invalid} or {@code retryable} when the pipeline refused the whole batch).
+ *
+ * <p>With an {@link Authenticator}, {@link HttpAuthGate} has already checked the request and left
+ * its identity on the connection; the identity is applied to the decoded batch before {@code
+ * consume}. A request that reaches this handler without one is refused with 401 (fail closed).
  */
 final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   static final String TRANSPORT = "http";
@@ -62,15 +69,28 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   private final BodyLimits limits;
   private final BooleanSupplier draining;
   private final Clock clock;
+  private final Authenticator authenticator;
 
   OtlpHttpHandler(
       BatchConsumer next, GatewayMetrics metrics, BodyLimits limits, BooleanSupplier draining, Clock clock) {
+    this(next, metrics, limits, draining, clock, null);
+  }
+
+  /** @param authenticator null when authentication is off */
+  OtlpHttpHandler(
+      BatchConsumer next,
+      GatewayMetrics metrics,
+      BodyLimits limits,
+      BooleanSupplier draining,
+      Clock clock,
+      Authenticator authenticator) {
     super(FullHttpRequest.class, true);
     this.next = next;
     this.metrics = metrics;
     this.limits = limits;
     this.draining = draining;
     this.clock = clock;
+    this.authenticator = authenticator;
   }
 
   @Override
@@ -78,10 +98,24 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
     BodyFormat errorFormat = BodyFormat.forErrors(contentType);
     OtlpRoute route = null;
+    Attributes identity = authenticator == null ? null : ctx.channel().attr(HttpAuthGate.IDENTITY).getAndSet(null);
     try {
       DecoderResult decoded = req.decoderResult();
       if (decoded.isFailure()) {
         badHttp(ctx, req, errorFormat, decoded.cause());
+        return;
+      }
+      if (authenticator != null && identity == null) {
+        // The gate lets no unchecked request through; if one got here anyway, refuse it.
+        route = OtlpRoute.forUri(req.uri());
+        if (route != null) {
+          metrics.request(route.signal(), TRANSPORT, "unauthenticated");
+        }
+        FullHttpResponse res = HttpAnswers.status(req.protocolVersion(), HttpResponseStatus.UNAUTHORIZED,
+            errorFormat, HttpAnswers.UNAUTHENTICATED,
+            "this gateway requires a bearer token: send the header \"Authorization: Bearer <token>\"");
+        res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        send(ctx, req, res, false);
         return;
       }
       route = OtlpRoute.forUri(req.uri());
@@ -117,14 +151,19 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
             "unsupported Content-Encoding " + quote(encodingHeader) + "; accepted are " + ContentCoding.ACCEPTED);
         return;
       }
-      handleBody(ctx, req, route, format, coding);
+      handleBody(ctx, req, route, format, coding, identity);
     } catch (Throwable t) {
       unexpected(ctx, req, route, errorFormat, t);
     }
   }
 
   private void handleBody(
-      ChannelHandlerContext ctx, FullHttpRequest req, OtlpRoute route, BodyFormat format, ContentCoding coding) {
+      ChannelHandlerContext ctx,
+      FullHttpRequest req,
+      OtlpRoute route,
+      BodyFormat format,
+      ContentCoding coding,
+      Attributes identity) {
     Signal signal = route.signal();
     ByteBuf body = req.content();
     ByteBuf inflated = null;
@@ -157,6 +196,10 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       }
     }
 
+    if (identity != null) {
+      // Anti-spoofing: the token's attributes replace what the client claimed (see Identity).
+      batch = authenticator.apply(batch, identity);
+    }
     int items = batch.itemCount();
     metrics.received(signal, TRANSPORT, items);
     // An empty request has nothing to lose: answer it without bothering the pipeline.
@@ -309,12 +352,22 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     // Only transport trouble gets here (a reset connection, a TLS error): requests are answered
     // in channelRead0, which catches everything.
-    if (cause instanceof IOException) {
+    if (isTransportTrouble(cause)) {
       log.debug("OTLP/HTTP connection error, closing {}", ctx.channel(), cause);
     } else {
       logUnexpected(cause);
     }
     ctx.close();
+  }
+
+  /** A reset connection, a failed TLS handshake, plain text sent to the TLS port. */
+  private static boolean isTransportTrouble(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof IOException || c instanceof NotSslRecordException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String quote(String s) {

@@ -1,5 +1,6 @@
 package io.ccotel.gateway.http;
 
+import io.ccotel.gateway.core.auth.TlsCredentials;
 import io.ccotel.gateway.core.config.HostPort;
 import io.ccotel.gateway.core.pipeline.BatchConsumer;
 import io.ccotel.gateway.core.pipeline.Receiver;
@@ -13,6 +14,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -67,6 +69,17 @@ import org.slf4j.LoggerFactory;
  *       connection stays usable</td></tr>
  * </table>
  *
+ * <p>Security (all optional): with an {@link io.ccotel.gateway.core.auth.Authenticator} in the
+ * {@link ReceiverSettings}, every request needs {@code Authorization: Bearer <token>}: missing or
+ * wrong is answered 401 with {@code WWW-Authenticate: Bearer} and Status code 16 UNAUTHENTICATED
+ * before the body is read, and counted as outcome {@code unauthenticated}; an accepted request's
+ * batch gets the token's identity attributes (see {@link HttpAuthGate}). With {@code tls} the
+ * receiver serves HTTPS (and mTLS with {@code client_ca_file}), picking up renewed certificate files
+ * for new connections. {@code max_connections} closes connections beyond the cap at once; {@code
+ * read_timeout} closes a connection whose request does not arrive whole in time (slowloris); both
+ * count in {@code gateway_connections_closed_total{transport="http",reason}}, as do failed TLS
+ * handshakes ({@code tls_handshake_failed}).
+ *
  * <p>Connections: HTTP/1.1 keep-alive is honoured (Claude Code keeps its connection), as are {@code
  * Connection: close} and HTTP/1.0 keep-alive; {@code Expect: 100-continue} is answered 100, or 413
  * right away when the Content-Length is over the cap. Connections idle for {@code idle_timeout} are
@@ -82,6 +95,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class OtlpHttpReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(OtlpHttpReceiver.class);
+  private static final String TLS_KEY = "receivers.otlp_http.tls";
 
   private final ReceiverSettings settings;
   private final OtlpHttpReceiverConfig config;
@@ -141,6 +155,15 @@ public final class OtlpHttpReceiver implements Receiver {
         log.info("OTLP/HTTP receiver disabled (receivers.otlp_http.enabled: false)");
         return;
       }
+      SslContext ssl = null;
+      if (config.tls() != null) {
+        try {
+          ssl = HttpTls.serverContext(TlsCredentials.load(config.tls(), settings.clock(), TLS_KEY));
+        } catch (IOException e) {
+          state = State.STOPPED;
+          throw new IOException("OTLP/HTTP receiver: " + e.getMessage(), e);
+        }
+      }
       bossGroup = new MultiThreadIoEventLoopGroup(
           1, new DefaultThreadFactory("otlp-http-accept"), NioIoHandler.newFactory());
       workerGroup = new MultiThreadIoEventLoopGroup(
@@ -155,7 +178,9 @@ public final class OtlpHttpReceiver implements Receiver {
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(
                   new OtlpHttpChannelInitializer(
-                      config, settings.metrics(), next, settings.clock(), draining::get, connections));
+                      config, settings.metrics(), next, settings.clock(), draining::get, connections,
+                      settings.authenticator(), ssl,
+                      new ConnectionLimit(config.maxConnections(), settings.metrics(), settings.clock())));
       HostPort endpoint = config.endpoint();
       try {
         serverChannel =
@@ -170,8 +195,14 @@ public final class OtlpHttpReceiver implements Receiver {
       InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
       boundAddress = bound;
       log.info(
-          "OTLP/HTTP receiver listening on {} (POST /v1/metrics, /v1/logs, /v1/traces)",
-          HostPort.of(bound.getAddress().getHostAddress(), bound.getPort()));
+          "OTLP/HTTP receiver listening on {} ({}POST /v1/metrics, /v1/logs, /v1/traces{})",
+          HostPort.of(bound.getAddress().getHostAddress(), bound.getPort()),
+          ssl == null ? "" : "HTTPS, ",
+          settings.authenticator() == null ? "" : "; bearer token required");
+      if (settings.authenticator() != null && ssl == null && !bound.getAddress().isLoopbackAddress()) {
+        log.warn("OTLP/HTTP receiver checks bearer tokens but has no tls section: tokens cross the network"
+            + " in clear text (set receivers.otlp_http.tls, or terminate TLS in front of the gateway)");
+      }
     }
   }
 

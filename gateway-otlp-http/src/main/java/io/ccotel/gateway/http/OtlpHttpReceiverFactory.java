@@ -1,5 +1,6 @@
 package io.ccotel.gateway.http;
 
+import io.ccotel.gateway.core.auth.TlsConfig;
 import io.ccotel.gateway.core.config.ConfigException;
 import io.ccotel.gateway.core.config.ConfigNode;
 import io.ccotel.gateway.core.pipeline.BatchConsumer;
@@ -11,7 +12,8 @@ import java.util.List;
 /**
  * Builds {@link OtlpHttpReceiver}s from the {@code receivers.otlp_http} section. YAML keys: {@code
  * enabled}, {@code endpoint}, {@code max_body_bytes}, {@code max_compressed_body_bytes}, {@code
- * idle_timeout}, {@code max_header_bytes} (see {@link OtlpHttpReceiverConfig}). Thread-safe.
+ * idle_timeout}, {@code max_header_bytes}, {@code max_connections}, {@code read_timeout}, {@code
+ * tls} (see {@link OtlpHttpReceiverConfig} and {@link TlsConfig}). Thread-safe.
  */
 public final class OtlpHttpReceiverFactory implements ReceiverFactory<OtlpHttpReceiverConfig> {
   public static final String TYPE = "otlp_http";
@@ -23,7 +25,10 @@ public final class OtlpHttpReceiverFactory implements ReceiverFactory<OtlpHttpRe
           "max_body_bytes",
           "max_compressed_body_bytes",
           "idle_timeout",
-          "max_header_bytes");
+          "max_header_bytes",
+          "max_connections",
+          "read_timeout",
+          "tls");
 
   @Override
   public String type() {
@@ -54,8 +59,13 @@ public final class OtlpHttpReceiverFactory implements ReceiverFactory<OtlpHttpRe
                 d.maxHeaderBytes(),
                 OtlpHttpReceiverConfig.MIN_HEADER_BYTES,
                 OtlpHttpReceiverConfig.MAX_HEADER_BYTES);
+    int maxConnections =
+        node.intValue("max_connections", d.maxConnections(), 0, OtlpHttpReceiverConfig.MAX_CONNECTIONS_LIMIT);
+    var readTimeout = node.duration("read_timeout", d.readTimeout());
+    TlsConfig tls = TlsConfig.parse(node.child("tls"));
     try {
-      return new OtlpHttpReceiverConfig(enabled, endpoint, maxBody, maxCompressed, idle, maxHeader);
+      return new OtlpHttpReceiverConfig(
+          enabled, endpoint, maxBody, maxCompressed, idle, maxHeader, maxConnections, readTimeout, tls);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(node.path(), e.getMessage());
     }

@@ -26,8 +26,15 @@ final class HttpTestChannel implements AutoCloseable {
   private final List<FullHttpResponse> toRelease = new ArrayList<>();
 
   HttpTestChannel(OtlpHttpReceiverConfig config, TestSupport.Metrics metrics, BatchConsumer next) {
+    this(config, metrics, next, null);
+  }
+
+  /** With an authenticator (null: none). */
+  HttpTestChannel(OtlpHttpReceiverConfig config, TestSupport.Metrics metrics, BatchConsumer next,
+      io.ccotel.gateway.core.auth.Authenticator authenticator) {
     server = new EmbeddedChannel(
-        new OtlpHttpChannelInitializer(config, metrics.gateway, next, TestSupport.CLOCK, draining::get, null));
+        new OtlpHttpChannelInitializer(config, metrics.gateway, next, TestSupport.CLOCK, draining::get, null,
+            authenticator, null, null));
   }
 
   /** Writes raw bytes; returns the responses completed so far (each one once). */

@@ -3,6 +3,7 @@ package io.ccotel.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ccotel.gateway.core.auth.TlsConfig;
 import io.ccotel.gateway.core.config.ConfigException;
 import io.ccotel.gateway.core.config.ConfigNode;
 import io.ccotel.gateway.core.config.HostPort;
@@ -49,11 +50,46 @@ class OtlpHttpReceiverFactoryTest {
   }
 
   @Test
+  void connectionLimitsAndTls() {
+    OtlpHttpReceiverConfig d = factory.defaultConfig();
+    assertThat(d.maxConnections()).isEqualTo(1000);
+    assertThat(d.readTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(d.tls()).isNull();
+    TestPki pki = TestPki.get();
+    OtlpHttpReceiverConfig c = factory.parseConfig(node(
+        "max_connections", 0,
+        "read_timeout", "0s",
+        "tls", Map.of(
+            "cert_file", pki.certChain("server").toString(),
+            "key_file", pki.key("server").toString(),
+            "client_ca_file", pki.caCert().toString(),
+            "client_auth", "optional",
+            "reload_interval", "5m")));
+    assertThat(c.maxConnections()).isZero();
+    assertThat(c.readTimeout()).isZero();
+    assertThat(c.tls()).isEqualTo(TlsConfig.of(pki.certChain("server"), pki.key("server"))
+        .withClientCa(pki.caCert(), TlsConfig.ClientAuth.OPTIONAL)
+        .withReloadInterval(Duration.ofMinutes(5)));
+  }
+
+  @Test
   void badValuesNameTheKey() {
     assertThatThrownBy(() -> factory.parseConfig(node("max_body_byte", "1MiB")))
         .isInstanceOf(ConfigException.class)
         .hasMessage("receivers.otlp_http.max_body_byte: unknown key; known keys here: enabled, endpoint, idle_timeout,"
-            + " max_body_bytes, max_compressed_body_bytes, max_header_bytes");
+            + " max_body_bytes, max_compressed_body_bytes, max_connections, max_header_bytes, read_timeout, tls");
+    assertThatThrownBy(() -> factory.parseConfig(node("max_connections", -1)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("receivers.otlp_http.max_connections: must be between 0 and 1000000, got -1");
+    assertThatThrownBy(() -> factory.parseConfig(node("read_timeout", "soon")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("receivers.otlp_http.read_timeout: expected a duration");
+    assertThatThrownBy(() -> factory.parseConfig(node("tls", Map.of("cert_file", "/nope.crt", "key_file", "/nope.key"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("receivers.otlp_http.tls.cert_file: cannot read the file /nope.crt");
+    assertThatThrownBy(() -> factory.parseConfig(node("tls", "on")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("receivers.otlp_http.tls: expected a mapping (key: value lines), got \"on\"");
     assertThatThrownBy(() -> factory.parseConfig(node("max_body_bytes", "3GiB")))
         .isInstanceOf(ConfigException.class)
         .hasMessage("receivers.otlp_http.max_body_bytes: must be between 1 and 2147483647, got 3221225472");

@@ -185,6 +185,11 @@ final class TestSupport {
       return count("gateway.rejected.items", "signal", signal, "transport", "http", "reason", reason);
     }
 
+    /** gateway_connections_closed_total{transport="http",reason}. */
+    double closed(String reason) {
+      return count("gateway.connections.closed", "transport", "http", "reason", reason);
+    }
+
     double totalRequests() {
       return registry.find("gateway.requests").counters().stream().mapToDouble(Counter::count).sum();
     }
