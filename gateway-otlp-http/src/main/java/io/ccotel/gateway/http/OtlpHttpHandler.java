@@ -363,7 +363,9 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   /** A reset connection, a failed TLS handshake, plain text sent to the TLS port. */
   private static boolean isTransportTrouble(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof IOException || c instanceof NotSslRecordException) {
+      // PrematureChannelClosureException: the client closed mid-request (e.g. after an early 413).
+      if (c instanceof IOException || c instanceof NotSslRecordException
+          || c instanceof io.netty.handler.codec.PrematureChannelClosureException) {
         return true;
       }
     }

@@ -284,19 +284,25 @@ public final class OtlpJsonDecoder {
       }
       return fromBigInteger(p, t, p.getBigIntegerValue(), unsigned);
     }
-    if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-      return fromDecimal(p, t, p.getDecimalValue(), unsigned);
-    }
-    if (t == JsonToken.VALUE_STRING) {
-      String s = p.getText();
-      try {
-        // The common case (times are sent as strings): no exception, no BigDecimal.
-        return unsigned ? Long.parseUnsignedLong(s) : Long.parseLong(s);
-      } catch (NumberFormatException e) {
-        if (isDecimalNumber(s)) {
-          return fromDecimal(p, t, new BigDecimal(s), unsigned);
+    // A number such as 1e9999999999 overflows BigDecimal's exponent (NumberFormatException from
+    // Jackson or BigDecimal, ArithmeticException when scaled): bad input, answered 400 like any other.
+    try {
+      if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+        return fromDecimal(p, t, p.getDecimalValue(), unsigned);
+      }
+      if (t == JsonToken.VALUE_STRING) {
+        String s = p.getText();
+        try {
+          // The common case (times are sent as strings): no exception, no BigDecimal.
+          return unsigned ? Long.parseUnsignedLong(s) : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+          if (isDecimalNumber(s)) {
+            return fromDecimal(p, t, new BigDecimal(s), unsigned);
+          }
         }
       }
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw rangeError(p, t, unsigned, true);
     }
     throw typeError(p, t, "a whole number");
   }
