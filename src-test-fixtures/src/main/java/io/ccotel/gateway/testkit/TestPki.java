@@ -1,4 +1,4 @@
-package io.ccotel.gateway.grpc;
+package io.ccotel.gateway.testkit;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -40,7 +40,7 @@ import javax.security.auth.x500.X500Principal;
  * O=acme}; an {@code expired} client certificate (valid from two days ago until yesterday); and a
  * {@code rogue} client certificate from {@code other-ca}. Made once per JVM.
  */
-final class TestPki {
+public final class TestPki {
   private static TestPki instance;
 
   final Path dir;
@@ -52,7 +52,7 @@ final class TestPki {
     this.dir = dir;
   }
 
-  static synchronized TestPki get() {
+  public static synchronized TestPki get() {
     if (instance == null) {
       try {
         Path dir = Files.createTempDirectory("ccotel-pki");
@@ -66,37 +66,37 @@ final class TestPki {
     return instance;
   }
 
-  Path caCert() {
+  public Path caCert() {
     return cert("ca");
   }
 
-  Path otherCaCert() {
+  public Path otherCaCert() {
     return cert("other-ca");
   }
 
   /** The leaf certificate followed by its CA certificate. */
-  Path certChain(String name) {
+  public Path certChain(String name) {
     return dir.resolve(name + "-chain.pem");
   }
 
-  Path cert(String name) {
+  public Path cert(String name) {
     return dir.resolve(name + ".pem");
   }
 
-  Path key(String name) {
+  public Path key(String name) {
     return dir.resolve(name + ".key");
   }
 
-  X509Certificate x509(String name) {
+  public X509Certificate x509(String name) {
     return certs.get(name);
   }
 
-  PrivateKey privateKey(String name) {
+  public PrivateKey privateKey(String name) {
     return keys.get(name).getPrivate();
   }
 
   /** Trusts the test CA only. */
-  X509TrustManager caTrustManager() {
+  public X509TrustManager caTrustManager() {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
@@ -113,7 +113,7 @@ final class TestPki {
    * A client SSLContext (new each time, so no session is resumed) that trusts the test CA and, when
    * {@code clientName} is not null, presents that client certificate.
    */
-  SSLContext clientContext(String clientName) {
+  public SSLContext clientContext(String clientName) {
     try {
       KeyManager[] kms = null;
       if (clientName != null) {
