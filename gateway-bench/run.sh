@@ -2,8 +2,8 @@
 # The gateway's benchmark suite (issue 6): builds, then measures every figure against its target and
 # prints one Markdown table.
 #
-#   gateway-bench/run.sh                 full suite (about 6 minutes)
-#   gateway-bench/run.sh --quick         about 2-3 minutes (2 s warm-up + 6 s per scenario)
+#   gateway-bench/run.sh                 full suite (6 to 9 minutes)
+#   gateway-bench/run.sh --quick         about 3 minutes (short warm-ups, 6 s per scenario)
 #   gateway-bench/run.sh --no-build      use the jars already built
 #   gateway-bench/run.sh --jmh           also the JMH micro-benchmarks, short settings
 #   gateway-bench/run.sh --jmh-only      only the JMH micro-benchmarks
@@ -37,7 +37,7 @@ for a in "$@"; do
     --quick) quick=1; args+=("--quick") ;;
     --jmh) jmh=1 ;;
     --jmh-only) jmh=1; suite=0 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) args+=("$a") ;;
   esac
 done

@@ -168,9 +168,18 @@ final class GatewayProcess implements AutoCloseable {
     return req.toByteArray();
   }
 
-  /** Starts a JFR recording ({@code settings=profile}) in the gateway with jcmd; false when jcmd failed. */
-  boolean jfrStart(String recording, String settings) {
-    return jcmd("JFR.start", "name=" + recording, "settings=" + settings);
+  /**
+   * The JVM option that records the gateway with JFR from its start (so the JDK classes that JFR
+   * instruments are rewritten before the JIT compiles the hot paths, not in the middle of a
+   * measurement); {@link #jfrDump} writes a time range of it.
+   */
+  static String jfrOption(String recording, String settings) {
+    return "-XX:StartFlightRecording=name=" + recording + ",settings=" + settings;
+  }
+
+  /** Writes the recording's data of [begin, end] (whole chunks: filter events again) to {@code file}. */
+  boolean jfrDump(String recording, Path file, java.time.Instant begin, java.time.Instant end) {
+    return jcmd("JFR.dump", "name=" + recording, "filename=" + file.toAbsolutePath(), "begin=" + begin, "end=" + end) && Files.exists(file);
   }
 
   /**

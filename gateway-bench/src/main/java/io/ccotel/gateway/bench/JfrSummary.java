@@ -22,6 +22,11 @@ final class JfrSummary {
   private JfrSummary() {}
 
   static String summarize(Path file, int top) throws IOException {
+    return summarize(file, top, java.time.Instant.MIN, java.time.Instant.MAX);
+  }
+
+  /** Only the events that started in [from, to] (a dump holds whole chunks). */
+  static String summarize(Path file, int top, java.time.Instant from, java.time.Instant to) throws IOException {
     Map<String, Long> self = new HashMap<>();
     Map<String, Long> inclusive = new HashMap<>();
     Map<String, Long> packages = new HashMap<>();
@@ -30,6 +35,9 @@ final class JfrSummary {
     Map<String, Long> waitCount = new HashMap<>();
     Map<Long, double[]> threadCpu = new HashMap<>(); // per thread id: sum of loads, samples
     Map<Long, String> threadNames = new HashMap<>();
+    long gcs = 0;
+    long gcPauseNanos = 0;
+    long gcLongestNanos = 0;
     long fsyncs = 0;
     long fsyncNanos = 0;
     long fsyncMax = 0;
@@ -37,7 +45,16 @@ final class JfrSummary {
     try (RecordingFile rf = new RecordingFile(file)) {
       while (rf.hasMoreEvents()) {
         RecordedEvent e = rf.readEvent();
+        if (e.getStartTime().isBefore(from) || e.getStartTime().isAfter(to)) {
+          continue;
+        }
         String type = e.getEventType().getName();
+        if (type.equals("jdk.GarbageCollection")) {
+          gcs++;
+          gcPauseNanos += e.getDuration("sumOfPauses").toNanos();
+          gcLongestNanos = Math.max(gcLongestNanos, e.getDuration("longestPause").toNanos());
+          continue;
+        }
         if (type.equals("jdk.ThreadCPULoad")) {
           RecordedThread t = e.getThread("eventThread");
           if (t != null) {
@@ -116,6 +133,9 @@ final class JfrSummary {
         .filter(e -> !e.getKey().contains("(idle)"))
         .limit(12)
         .forEach(e -> sb.append(String.format("  %7.2f s  %6d x  %s%n", e.getValue() / 1e9, waitCount.get(e.getKey()), e.getKey())));
+    if (gcs > 0) {
+      sb.append(String.format("%nGC: %d collections, %.0f ms of pauses in all, longest pause %.1f ms%n", gcs, gcPauseNanos / 1e6, gcLongestNanos / 1e6));
+    }
     if (fsyncs > 0) {
       sb.append(String.format("%nfsync (jdk.FileForce of 1 ms or more): %,d, %.1f ms on average, %.1f ms max, %.2f s in all%n",
           fsyncs, fsyncNanos / 1e6 / fsyncs, fsyncMax / 1e6, fsyncNanos / 1e9));

@@ -76,6 +76,10 @@ public final class LoadGen implements Runnable {
     @Option(names = "--warmup", defaultValue = "5", description = "seconds sent before measuring (default ${DEFAULT-VALUE})")
     double warmup;
 
+    @Option(names = "--jit-warmup", defaultValue = "0",
+        description = "warm up longer, up to this many seconds in all, while the gateway's JIT compiler threads are busy (needs the pid)")
+    double jitWarmup;
+
     @Option(names = "--users", defaultValue = "1000")
     int users;
 
@@ -132,7 +136,7 @@ public final class LoadGen implements Runnable {
           proto == Workload.Protocol.GRPC
               ? new GrpcSender(host, grpcPort, sig, connections, 30_000)
               : new HttpSender(host, httpPort, sig, proto == Workload.Protocol.HTTP_JSON, 30_000)) {
-        LoadRun run = new LoadRun(sender, w, pool, gatewayPid, scrape);
+        LoadRun run = new LoadRun(sender, w, pool, gatewayPid, scrape).warmUntilJitSettles(jitWarmup);
         r = rate == null ? run.max(concurrency, warmup, duration) : run.rate(rate, concurrency, warmup, duration);
       }
       System.out.print(LoadRun.report(r));
@@ -157,7 +161,7 @@ public final class LoadGen implements Runnable {
     @Option(names = "--work-dir", description = "configs, logs, durable logs, JFR, results (default: a new temp dir)")
     Path workDir;
 
-    @Option(names = "--quick", description = "about 2 minutes: 2 s warm-up + 6 s per scenario (default: 5 + 15 s)")
+    @Option(names = "--quick", description = "about 3 minutes: warm-up 3 to 12 s + 6 s measured per scenario (default: 8 to 45 s + 15 s)")
     boolean quick;
 
     @Option(names = "--batch-points", defaultValue = "500", description = "points per request in the throughput runs (default ${DEFAULT-VALUE})")

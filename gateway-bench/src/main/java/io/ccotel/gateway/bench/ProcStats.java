@@ -34,6 +34,47 @@ final class ProcStats {
     }
   }
 
+  /**
+   * CPU time used so far by each JIT compiler thread ({@code C1 CompilerThre...}, {@code C2
+   * CompilerThre...} in {@code /proc/<pid>/task/<tid>/comm}), in nanoseconds by thread id; empty
+   * when unreadable. Compiler threads come and go with the JIT's load, so compare two snapshots
+   * with {@link #jitDeltaNanos}, not their sums.
+   */
+  static java.util.Map<Long, Long> jitCpu(long pid) {
+    java.util.Map<Long, Long> out = new java.util.HashMap<>();
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : tasks) {
+        try {
+          String comm = Files.readString(t.resolve("comm"), StandardCharsets.US_ASCII).trim();
+          if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+            String stat = Files.readString(t.resolve("stat"), StandardCharsets.US_ASCII);
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            out.put(Long.parseLong(t.getFileName().toString()), ticks * 1_000_000_000L / CLK_TCK);
+          }
+        } catch (IOException | RuntimeException e) {
+          // thread gone
+        }
+      }
+    } catch (IOException e) {
+      // process gone
+    }
+    return out;
+  }
+
+  /**
+   * JIT CPU between two snapshots: growth of the threads in both, plus all of the threads that
+   * started in between (a thread that ended in between is missed: at most its last interval).
+   */
+  static long jitDeltaNanos(java.util.Map<Long, Long> before, java.util.Map<Long, Long> after) {
+    long sum = 0;
+    for (java.util.Map.Entry<Long, Long> e : after.entrySet()) {
+      Long b = before.get(e.getKey());
+      sum += b == null ? e.getValue() : Math.max(0, e.getValue() - b);
+    }
+    return sum;
+  }
+
   /** Resident set size in bytes; -1 when unreadable. */
   static long rssBytes(long pid) {
     try {

@@ -47,9 +47,14 @@ final class Suite {
       return quick ? 6 : 15;
     }
 
-    /** Max-rate burst before a fixed-rate scenario's own warm-up. */
-    double prewarm() {
-      return quick ? 5 : 10;
+    /** Longest warm-up of a max-rate scenario (longer than warmup() only while the JIT is busy). */
+    double maxWarmupMax() {
+      return quick ? 8 : 30;
+    }
+
+    /** Longest warm-up of a fixed-rate scenario (at its rate: JIT takes longer, but the heap is sized by that rate). */
+    double maxWarmupFixed() {
+      return quick ? 12 : 45;
     }
   }
 
@@ -57,6 +62,7 @@ final class Suite {
   private final List<String> scenarioReady = new ArrayList<>();
   private final LokiStats lokiStats = new LokiStats();
   private String jfrSettings = "profile";
+  private static final String JFR_RECORDING = "bench";
   private final Map<String, List<Workload.Payload>> pools = new LinkedHashMap<>();
   private final StringBuilder details = new StringBuilder();
   private final int cores = Runtime.getRuntime().availableProcessors();
@@ -86,7 +92,8 @@ final class Suite {
   }
 
   private GatewayProcess start(String name, GatewayProcess.Options o) throws IOException, InterruptedException {
-    GatewayProcess g = GatewayProcess.start(s.jar(), s.workDir(), name, o, List.of(), Duration.ofSeconds(60));
+    List<String> jfr = s.jfr() ? List.of(GatewayProcess.jfrOption(JFR_RECORDING, jfrSettings)) : List.of();
+    GatewayProcess g = GatewayProcess.start(s.jar(), s.workDir(), name, o, jfr, Duration.ofSeconds(60));
     scenarioReady.add(String.format("%s %.0f", name, g.readyMillis));
     log("gateway %s: pid %d, ready (first successful export) after %.0f ms (gateway log: ready in %d ms); grpc %d, http %d, metrics %d",
         name, g.pid(), g.readyMillis, g.loggedReadyMillis(), g.grpcPort, g.httpPort, g.metricsPort);
@@ -106,51 +113,18 @@ final class Suite {
   }
 
   /**
-   * One scenario on a fresh gateway: optionally a max-rate burst first (JIT warm-up before a
-   * fixed-rate run), then the run with its own warm-up and measured window; a JFR recording of the
-   * gateway covers exactly the window.
+   * One scenario on a fresh gateway: warm-up (at least {@code Settings.warmup()}, longer while the
+   * gateway's JIT is busy, up to {@code maxWarmup}), then the measured window; a JFR recording of
+   * the gateway covers exactly the window. {@code then} (may be null) runs more measurements on
+   * the same, warm gateway before it is stopped.
    */
-  private LoadRun.Result scenario(String name, Workload w, Double rate, int inFlight, GatewayProcess.Options o, boolean prewarm, boolean printJfr)
-      throws Exception {
-    List<Workload.Payload> pool = pool(w);
+  private LoadRun.Result scenario(String name, Workload w, Double rate, int inFlight, GatewayProcess.Options o, double maxWarmup, boolean printJfr,
+      Then then) throws Exception {
     try (GatewayProcess g = start(name, o)) {
-      LoadRun.Result r;
-      Path jfrFile = s.workDir().resolve(name + ".jfr");
-      boolean[] jfr = new boolean[2];
-      long[] loki0 = new long[3];
-      long[] loki1 = new long[3];
       AtomicLong cursor = new AtomicLong();
-      try (Sender sender = sender(g, w)) {
-        if (prewarm) {
-          // JIT first: a fixed low rate would take a minute to get the hot paths compiled.
-          new LoadRun(sender, w, pool, cursor, -1, null).max(s.concurrency(), 0, s.prewarm());
-        }
-        LoadRun run = new LoadRun(sender, w, pool, cursor, g.pid(), new GatewayScrape(GatewayProcess.HOST, g.metricsPort));
-        run.window(
-            () -> {
-              jfr[0] = s.jfr() && g.jfrStart("bench", jfrSettings);
-              lokiStats.snapshot(loki0);
-            },
-            () -> {
-              lokiStats.snapshot(loki1);
-              jfr[1] = jfr[0] && g.jfrStop("bench", jfrFile);
-            });
-        r = rate == null ? run.max(inFlight, s.warmup(), s.duration()) : run.rate(rate, inFlight, s.warmup(), s.duration());
-      }
-      String text = LoadRun.report(r);
-      if (w.signal() == Workload.Signal.LOGS) {
-        text += String.format("  fixture    Loki fixture stored %,.0f entries/s in %,.0f pushes/s; its handlers were busy %.2f s per s%n",
-            (loki1[0] - loki0[0]) / r.seconds(), (loki1[1] - loki0[1]) / r.seconds(), (loki1[2] - loki0[2]) / 1e9 / r.seconds());
-      }
-      System.out.print(text);
-      details.append("### ").append(name).append("\n\n```\n").append(text).append("```\n\n");
-      if (jfr[1]) {
-        String summary = JfrSummary.summarize(jfrFile, 20);
-        if (printJfr) {
-          System.out.println("JFR of the gateway during " + name + ":");
-          System.out.println(summary);
-        }
-        details.append("JFR of the gateway during the window (").append(jfrFile.getFileName()).append("):\n\n```\n").append(summary).append("```\n\n");
+      LoadRun.Result r = measure(g, name, w, rate, inFlight, cursor, maxWarmup, printJfr);
+      if (then != null) {
+        then.run(g, cursor, r);
       }
       int exit = g.stop();
       if (exit != 0) {
@@ -158,6 +132,51 @@ final class Suite {
       }
       return r;
     }
+  }
+
+  interface Then {
+    void run(GatewayProcess g, AtomicLong cursor, LoadRun.Result first) throws Exception;
+  }
+
+  /** One measured run against a running gateway (see {@link #scenario}). */
+  private LoadRun.Result measure(GatewayProcess g, String name, Workload w, Double rate, int inFlight, AtomicLong cursor, double maxWarmup,
+      boolean printJfr) throws Exception {
+    List<Workload.Payload> pool = pool(w);
+    LoadRun.Result r;
+    Path jfrFile = s.workDir().resolve(name + ".jfr");
+    java.time.Instant[] window = new java.time.Instant[2];
+    long[] loki0 = new long[3];
+    long[] loki1 = new long[3];
+    try (Sender sender = sender(g, w)) {
+      LoadRun run = new LoadRun(sender, w, pool, cursor, g.pid(), new GatewayScrape(GatewayProcess.HOST, g.metricsPort));
+      run.warmUntilJitSettles(maxWarmup);
+      run.window(
+          () -> {
+            lokiStats.snapshot(loki0);
+            window[0] = java.time.Instant.now();
+          },
+          () -> {
+            window[1] = java.time.Instant.now();
+            lokiStats.snapshot(loki1);
+          });
+      r = rate == null ? run.max(inFlight, s.warmup(), s.duration()) : run.rate(rate, inFlight, s.warmup(), s.duration());
+    }
+    String text = LoadRun.report(r);
+    if (w.signal() == Workload.Signal.LOGS) {
+      text += String.format("  fixture    Loki fixture stored %,.0f entries/s in %,.0f pushes/s; its handlers were busy %.2f s per s%n",
+          (loki1[0] - loki0[0]) / r.seconds(), (loki1[1] - loki0[1]) / r.seconds(), (loki1[2] - loki0[2]) / 1e9 / r.seconds());
+    }
+    System.out.print(text);
+    details.append("### ").append(name).append("\n\n```\n").append(text).append("```\n\n");
+    if (s.jfr() && g.jfrDump(JFR_RECORDING, jfrFile, window[0], window[1])) {
+      String summary = JfrSummary.summarize(jfrFile, 20, window[0], window[1]);
+      if (printJfr) {
+        System.out.println("JFR of the gateway during " + name + ":");
+        System.out.println(summary);
+      }
+      details.append("JFR of the gateway during the window (").append(jfrFile.getFileName()).append("):\n\n```\n").append(summary).append("```\n\n");
+    }
+    return r;
   }
 
   private Ceiling.Result ceiling(Workload w, boolean apply, int threads) throws InterruptedException {
@@ -215,23 +234,28 @@ final class Suite {
     Thread lokiJanitor = lokiStats.janitor(loki);
     try {
       GatewayProcess.Options o = options(loki.port());
-      LoadRun.Result grpc = scenario("grpc-metrics", grpcMetrics, null, s.concurrency(), o, false, true);
+      // gRPC at max rate, then on the same warm gateway half that rate for the latency figure.
+      LoadRun.Result[] half = new LoadRun.Result[1];
+      LoadRun.Result grpc = scenario("grpc-metrics", grpcMetrics, null, s.concurrency(), o, s.maxWarmupMax(), true,
+          (g, cursor, first) -> half[0] = measure(g, "grpc-half-rate", grpcMetrics, Math.max(1000, first.acceptedPerSecond() / 2), 256, cursor,
+              s.warmup(), false));
       rows.put("grpc", throughputRow("gRPC metrics (max)", "≥ 250,000 points/s", 250_000, grpc, cProto, cProtoApply));
 
-      LoadRun.Result http = scenario("http-protobuf-metrics", httpMetrics, null, s.concurrency(), o, false, false);
+      LoadRun.Result http = scenario("http-protobuf-metrics", httpMetrics, null, s.concurrency(), o, s.maxWarmupMax(), false, null);
       rows.put("http", throughputRow("HTTP protobuf metrics (max)", "≥ 200,000 points/s", 200_000, http, cProto, cProtoApply));
 
-      LoadRun.Result json = scenario("http-json-metrics", jsonMetrics, null, s.concurrency(), o, false, false);
+      LoadRun.Result json = scenario("http-json-metrics", jsonMetrics, null, s.concurrency(), o, s.maxWarmupMax(), false, null);
       rows.put("json", throughputRow("HTTP JSON metrics (max)", "≥ 80,000 points/s", 80_000, json, cJson, cJsonApply));
 
-      LoadRun.Result ev = scenario("events-loki", events, null, s.concurrency(), o, false, true);
+      LoadRun.Result ev = scenario("events-loki", events, null, s.concurrency(), o, s.maxWarmupMax(), true, null);
       rows.put("events", eventsRow(ev, cLogs));
 
-      LoadRun.Result fixed = scenario("fixed-10k", cliMetrics, 10_000.0, 256, o, true, false);
+      LoadRun.Result fixed = scenario("fixed-10k", cliMetrics, 10_000.0, 256, o, s.maxWarmupFixed(), false, null);
       rows.put("cpu", new Row("CPU at 10,000 points/s (HTTP protobuf, " + s.cliPoints() + " points/request)", "≤ 5% of one core",
           String.format("%.1f%%", fixed.gatewayCpuPercent()), fixed.gatewayCpuPercent() <= 5,
           miss(fixed.gatewayCpuPercent(), 5, false), "",
-          String.format("%,.0f points/s accepted (%,.0f requests/s), p50 %.1f / p99 %.1f ms; errors: %s", fixed.acceptedPerSecond(),
+          String.format("of which JIT compiler threads %.1f%% (warm-up %.0f s); %,.0f points/s accepted (%,.0f requests/s), p50 %.1f / p99 %.1f ms; errors: %s",
+              fixed.gatewayJitCpuPercent(), fixed.warmupSeconds(), fixed.acceptedPerSecond(),
               fixed.requestsPerSecond(), fixed.p50Millis(), fixed.p99Millis(), fixed.errorsText())));
       double rssMiB = fixed.gatewayRssMaxBytes() / 1048576.0;
       rows.put("rss", new Row("RSS at 10,000 points/s", "≤ 200 MiB", String.format("%.0f MiB", rssMiB), rssMiB <= 200,
@@ -242,20 +266,20 @@ final class Suite {
         List<String> jvm = new ArrayList<>(s.gatewayJvm());
         jvm.addAll(s.smallHeapJvm());
         GatewayProcess.Options small = new GatewayProcess.Options(100_000, 20_000, loki.port(), s.durable(), s.fsync(), jvm);
-        LoadRun.Result f2 = scenario("fixed-10k-small-heap", cliMetrics, 10_000.0, 256, small, true, false);
+        LoadRun.Result f2 = scenario("fixed-10k-small-heap", cliMetrics, 10_000.0, 256, small, s.maxWarmupFixed(), false, null);
         double rss2 = f2.gatewayRssMaxBytes() / 1048576.0;
         rows.put("rss-small", new Row("(info) RSS and CPU at 10,000 points/s with " + String.join(" ", s.smallHeapJvm()), "≤ 200 MiB, ≤ 5%",
             String.format("%.0f MiB, %.1f%%", rss2, f2.gatewayCpuPercent()), rss2 <= 200 && f2.gatewayCpuPercent() <= 5,
             rss2 > 200 ? miss(rss2, 200, false) : miss(f2.gatewayCpuPercent(), 5, false), "",
-            String.format("same run with a bounded heap (a deployment setting, not the default); p99 %.1f ms; errors: %s", f2.p99Millis(), f2.errorsText())));
+            String.format("same run with a bounded heap (a deployment setting, not the default); JIT %.1f%% of the CPU figure; p99 %.1f ms; errors: %s",
+                f2.gatewayJitCpuPercent(), f2.p99Millis(), f2.errorsText())));
       }
 
-      double half = Math.max(1000, grpc.acceptedPerSecond() / 2);
-      LoadRun.Result p99 = scenario("grpc-half-rate", grpcMetrics, half, 256, o, true, false);
-      rows.put("p99", new Row(String.format("p99 at half the max gRPC rate (%,.0f points/s offered)", half), "≤ 5 ms",
+      LoadRun.Result p99 = half[0];
+      rows.put("p99", new Row(String.format("p99 at half the max gRPC rate (%,.0f points/s offered, same warm gateway)", grpc.acceptedPerSecond() / 2), "≤ 5 ms",
           String.format("%.2f ms", p99.p99Millis()), p99.p99Millis() <= 5, miss(p99.p99Millis(), 5, false), "",
-          String.format("p50 %.2f, p99.9 %.2f, max %.2f ms; %,.0f points/s accepted; CPU %.0f%%; errors: %s%s",
-              p99.p50Millis(), p99.p999Millis(), p99.maxMillis(), p99.acceptedPerSecond(), p99.gatewayCpuPercent(), p99.errorsText(),
+          String.format("p50 %.2f, p99.9 %.2f, max %.2f ms; %,.0f points/s accepted; CPU %.0f%% (JIT %.0f%%); errors: %s%s",
+              p99.p50Millis(), p99.p999Millis(), p99.maxMillis(), p99.acceptedPerSecond(), p99.gatewayCpuPercent(), p99.gatewayJitCpuPercent(), p99.errorsText(),
               p99.backlogged() > 0 ? "; backlogged " + p99.backlogged() : "")));
 
       rows.put("render", renderRow(loki.port()));
@@ -408,8 +432,9 @@ final class Suite {
         miss(v, goal, true),
         String.format("%.0f%% of %,.0f (decode); %.0f%% of %,.0f (decode+apply)", 100 * v / decode.itemsPerSecond(), decode.itemsPerSecond(),
             100 * v / decodeApply.itemsPerSecond(), decodeApply.itemsPerSecond()),
-        String.format("p50 %.1f / p99 %.1f / p99.9 %.1f ms; gateway CPU %.0f%%, loadgen CPU %.0f%%; RSS %.0f MiB; series %,.0f; errors: %s",
-            r.p50Millis(), r.p99Millis(), r.p999Millis(), r.gatewayCpuPercent(), r.loadgenCpuPercent(), r.gatewayRssMaxBytes() / 1048576.0,
+        String.format("p50 %.1f / p99 %.1f / p99.9 %.1f ms; gateway CPU %.0f%% (JIT %.0f%%), loadgen %.0f%%, rest of machine %.0f%%; RSS %.0f MiB; series %,.0f; errors: %s",
+            r.p50Millis(), r.p99Millis(), r.p999Millis(), r.gatewayCpuPercent(), r.gatewayJitCpuPercent(), r.loadgenCpuPercent(), r.othersCpuPercent(),
+            r.gatewayRssMaxBytes() / 1048576.0,
             r.scrapeAfter() == null ? Double.NaN : r.scrapeAfter().get("gateway_prometheus_series"), r.errorsText()));
   }
 
@@ -424,8 +449,8 @@ final class Suite {
         v >= 100_000,
         miss(v, 100_000, true),
         String.format("%.0f%% of %,.0f (decode)", 100 * v / decode.itemsPerSecond(), decode.itemsPerSecond()),
-        String.format("accepted %,.0f/s, delivered to the Loki fixture %,.0f/s (the lower is shown); p99 %.1f ms; gateway CPU %.0f%%; errors: %s",
-            accepted, delivered, r.p99Millis(), r.gatewayCpuPercent(), r.errorsText()));
+        String.format("accepted %,.0f/s, delivered to the Loki fixture %,.0f/s (the lower is shown); p99 %.1f ms; gateway CPU %.0f%% (JIT %.0f%%), loadgen + fixture %.0f%%, rest %.0f%%; errors: %s",
+            accepted, delivered, r.p99Millis(), r.gatewayCpuPercent(), r.gatewayJitCpuPercent(), r.loadgenCpuPercent(), r.othersCpuPercent(), r.errorsText()));
   }
 
   /** "−23%" when a target is missed: how far off, relative to the target. */
@@ -447,9 +472,9 @@ final class Suite {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("# gateway-bench suite (%s), %s%n%n", s.quick() ? "quick" : "full", Instant.now()));
     sb.append(String.format("Machine: %d cores shared by the gateway, the load generator and the Loki fixture (loopback); other builds may run at the same time, so figures are noisy. "
-        + "Every scenario: fresh gateway (`java %s-jar gateway.jar`), %s, Prometheus exporter without state file, %.0f s warm-up + %.0f s measured. Suite took %.0f s.%n%n",
+        + "Every scenario: fresh gateway (`java %s-jar gateway.jar`), %s, Prometheus exporter without state file; at least %.0f s warm-up (longer while the gateway's JIT compiler threads use over 10%% of a core, up to %.0f s; %.0f s for fixed rates), then %.0f s measured. Suite took %.0f s.%n%n",
         cores, s.gatewayJvm().isEmpty() ? "" : String.join(" ", s.gatewayJvm()) + " ", s.durable() ? "durability on (fsync " + s.fsync() + ")" : "durability OFF",
-        s.warmup(), s.duration(), seconds));
+        s.warmup(), s.maxWarmupMax(), s.maxWarmupFixed(), s.duration(), seconds));
     sb.append("| figure | target | measured | met | fraction of the in-process ceiling | notes |\n");
     sb.append("|---|---|---|---|---|---|\n");
     for (Row r : rows.values()) {
