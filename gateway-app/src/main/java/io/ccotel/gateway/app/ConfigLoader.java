@@ -33,7 +33,7 @@ import java.util.Set;
  * 9464, events and a per-batch metrics summary on the console.
  */
 public final class ConfigLoader {
-  private static final Set<String> TOP_LEVEL = Set.of("receivers", "exporters", "pipelines", "queue", "durability", "validation", "privacy", "auth", "shutdown_timeout");
+  private static final Set<String> TOP_LEVEL = Set.of("receivers", "exporters", "pipelines", "queue", "durability", "validation", "privacy", "auth", "limits", "shutdown_timeout");
 
   private final Map<String, ReceiverFactory<?>> receiverFactories = new LinkedHashMap<>();
   private final Map<String, ExporterFactory<?>> exporterFactories = new LinkedHashMap<>();
@@ -175,7 +175,38 @@ public final class ConfigLoader {
     return new GatewayConfig(receivers, exporters, pipelines, capacity, retryAfter, shutdown, durability(root.child("durability")),
         io.ccotel.gateway.core.processing.ValidationConfig.parse(root.child("validation")),
         io.ccotel.gateway.core.processing.PrivacyConfig.parse(root.child("privacy")),
-        io.ccotel.gateway.core.auth.AuthConfig.parse(root.child("auth")));
+        io.ccotel.gateway.core.auth.AuthConfig.parse(root.child("auth")),
+        limits(root.child("limits")));
+  }
+
+  private static GatewayConfig.LimitsSpec limits(ConfigNode node) {
+    node.checkKnownKeys(List.of("max_inflight_bytes", "max_heap_after_gc", "retry_after"));
+    GatewayConfig.LimitsSpec d = GatewayConfig.LimitsSpec.defaults();
+    long inflight = "auto".equals(node.raw("max_inflight_bytes"))
+        ? 0
+        : node.bytes("max_inflight_bytes", d.maxInflightBytes(), 1024, Long.MAX_VALUE);
+    double heap = d.maxHeapAfterGc();
+    Object rawHeap = node.raw("max_heap_after_gc");
+    if (rawHeap != null) {
+      String text = String.valueOf(rawHeap).trim();
+      try {
+        heap = text.endsWith("%")
+            ? Double.parseDouble(text.substring(0, text.length() - 1).trim()) / 100
+            : Double.parseDouble(text);
+      } catch (NumberFormatException e) {
+        heap = Double.NaN;
+      }
+      if (!(heap >= 0.1 && heap <= 1)) {
+        throw new ConfigException(node.pathOf("max_heap_after_gc"),
+            "expected a share of the maximum heap between 10% and 100% (100% turns the check off), such as 90%, got "
+                + text);
+      }
+    }
+    Duration retryAfter = node.duration("retry_after", d.retryAfter());
+    if (retryAfter.isNegative() || retryAfter.toMillis() < 1000) {
+      throw new ConfigException(node.pathOf("retry_after"), "must be at least 1s");
+    }
+    return new GatewayConfig.LimitsSpec(inflight, heap, retryAfter);
   }
 
   private static GatewayConfig.DurabilitySpec durability(ConfigNode node) {

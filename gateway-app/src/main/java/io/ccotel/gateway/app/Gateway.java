@@ -44,6 +44,7 @@ public final class Gateway implements Lifecycle {
   private final PipelineAssembler assembler;
   private volatile Pipeline pipeline;
   private final List<Receiver> receivers = new ArrayList<>();
+  private final io.ccotel.gateway.core.pipeline.IntakeLimiter limiter;
   private volatile boolean stopped;
 
   /** Builds every component (nothing is bound yet). Throws ConfigException for bad wiring. */
@@ -102,7 +103,10 @@ public final class Gateway implements Lifecycle {
     var authenticator = config.auth().enabled()
         ? io.ccotel.gateway.core.auth.Authenticator.create(config.auth(), clock)
         : null;
-    ReceiverSettings rs = new ReceiverSettings(metrics, clock, authenticator);
+    GatewayConfig.LimitsSpec limits = config.limits();
+    limiter = new io.ccotel.gateway.core.pipeline.IntakeLimiter(
+        limits.effectiveMaxInflightBytes(), limits.maxHeapAfterGc(), limits.retryAfter(), registry);
+    ReceiverSettings rs = new ReceiverSettings(metrics, clock, authenticator, limiter);
     // The pipeline is built at start (durability opens its log then); receivers only start after.
     io.ccotel.gateway.core.pipeline.BatchConsumer intake = batch -> pipeline.consume(batch);
     for (GatewayConfig.ReceiverSpec spec : config.receivers()) {
@@ -144,6 +148,11 @@ public final class Gateway implements Lifecycle {
       List<String> ids = config.pipelines().get(s);
       log.info("Pipeline {}: {}", s.id(), ids == null || ids.isEmpty() ? "accepted and dropped (no exporters)" : String.join(", ", ids));
     }
+    GatewayConfig.LimitsSpec limits = config.limits();
+    log.info("Backpressure: at most {} MiB of requests in flight{}; beyond, clients are told to retry in {} s",
+        limiter.maxInflightBytes() >> 20,
+        limits.maxHeapAfterGc() < 1 ? ", and none while the heap after GC is above " + Math.round(limits.maxHeapAfterGc() * 100) + "% of max" : "",
+        limits.retryAfter().toSeconds());
     log.info("Gateway ready in {} ms", (System.nanoTime() - t0) / 1_000_000);
   }
 
@@ -170,6 +179,7 @@ public final class Gateway implements Lifecycle {
         e.getValue().shutdown(remaining(end));
       }
     }
+    limiter.close();
     registry.close();
     log.info("Gateway stopped");
   }

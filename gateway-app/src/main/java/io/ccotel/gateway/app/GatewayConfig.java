@@ -22,6 +22,7 @@ import java.util.Map;
  * @param validation the {@code validation} section: Claude Code schema and generic OTLP checks
  * @param privacy the {@code privacy} section: what is removed or scrubbed before any exporter
  * @param auth the {@code auth} section: bearer tokens and the identity they stand for
+ * @param limits the {@code limits} section: backpressure before the pipeline
  */
 public record GatewayConfig(
     List<ReceiverSpec> receivers,
@@ -33,7 +34,8 @@ public record GatewayConfig(
     DurabilitySpec durability,
     io.ccotel.gateway.core.processing.ValidationConfig validation,
     io.ccotel.gateway.core.processing.PrivacyConfig privacy,
-    io.ccotel.gateway.core.auth.AuthConfig auth) {
+    io.ccotel.gateway.core.auth.AuthConfig auth,
+    LimitsSpec limits) {
   public GatewayConfig {
     receivers = List.copyOf(receivers);
     exporters = Map.copyOf(exporters);
@@ -48,6 +50,26 @@ public record GatewayConfig(
    * on-disk log in {@code config.dir()} before the client's answer.
    */
   public record DurabilitySpec(boolean enabled, io.ccotel.gateway.core.durable.DurableLogConfig config) {}
+
+  /**
+   * The {@code limits} section (see {@link io.ccotel.gateway.core.pipeline.IntakeLimiter}).
+   *
+   * @param maxInflightBytes request bytes being processed at once; 0 = auto (1/16 of the max heap,
+   *     at least 4 MiB)
+   * @param maxHeapAfterGc refuse while heap used after the last GC exceeds this fraction (1 = off)
+   * @param retryAfter the delay suggested to refused clients
+   */
+  public record LimitsSpec(long maxInflightBytes, double maxHeapAfterGc, Duration retryAfter) {
+    public static LimitsSpec defaults() {
+      return new LimitsSpec(0, 0.9, Duration.ofSeconds(1));
+    }
+
+    public long effectiveMaxInflightBytes() {
+      return maxInflightBytes > 0
+          ? maxInflightBytes
+          : io.ccotel.gateway.core.pipeline.IntakeLimiter.defaultMaxInflightBytes();
+    }
+  }
 
   /** One exporter: id, factory and parsed config. */
   public record ExporterSpec(String id, String type, ExporterFactory<Object> factory, Object config) {}

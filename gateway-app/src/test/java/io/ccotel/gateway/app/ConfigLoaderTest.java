@@ -18,6 +18,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ConfigLoaderTest {
   private final ConfigLoader loader = new ConfigLoader(Map.of("TEAM_TOKEN_FILE", "/etc/tokens", "PROM_PORT", "19464"));
 
+  private GatewayConfig loadYaml(String yaml) {
+    return loader.loadText(yaml);
+  }
+
   private static Path resource(String name) {
     return Paths.get("src/test/resources/config").resolve(name);
   }
@@ -50,6 +54,40 @@ class ConfigLoaderTest {
     }
     assertThat(shipped.pipelines()).isEqualTo(defaults.pipelines());
     assertThat(shipped.queueCapacityItems()).isEqualTo(defaults.queueCapacityItems());
+    assertThat(shipped.limits()).isEqualTo(defaults.limits());
+  }
+
+  @Test
+  void limitsDefaultToAutoNinetyPercentAndOneSecond() {
+    GatewayConfig.LimitsSpec d = loader.defaults().limits();
+    assertThat(d).isEqualTo(new GatewayConfig.LimitsSpec(0, 0.9, Duration.ofSeconds(1)));
+    assertThat(d.effectiveMaxInflightBytes())
+        .isEqualTo(Math.max(4L << 20, Runtime.getRuntime().maxMemory() / 16));
+  }
+
+  @Test
+  void limitsAreParsedWithSizesAndPercentages() throws Exception {
+    GatewayConfig cfg = loadYaml("limits:\n  max_inflight_bytes: 32MiB\n  max_heap_after_gc: 75%\n  retry_after: 3s\n");
+    assertThat(cfg.limits()).isEqualTo(new GatewayConfig.LimitsSpec(32L << 20, 0.75, Duration.ofSeconds(3)));
+    assertThat(loadYaml("limits:\n  max_heap_after_gc: 1\n").limits().maxHeapAfterGc()).isEqualTo(1.0);
+    assertThat(loadYaml("limits:\n  max_inflight_bytes: auto\n").limits().maxInflightBytes()).isZero();
+  }
+
+  @Test
+  void badLimitsNameTheKey() {
+    assertThatThrownBy(() -> loadYaml("limits:\n  max_heap_after_gc: 150%\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("limits.max_heap_after_gc")
+        .hasMessageContaining("between 10% and 100%");
+    assertThatThrownBy(() -> loadYaml("limits:\n  max_inflight_bytes: lots\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("limits.max_inflight_bytes");
+    assertThatThrownBy(() -> loadYaml("limits:\n  retry_after: 0s\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("limits.retry_after");
+    assertThatThrownBy(() -> loadYaml("limits:\n  max_inflight: 1MiB\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("limits");
   }
 
   @Test
@@ -100,7 +138,7 @@ class ConfigLoaderTest {
       delimiter = '|',
       textBlock =
           """
-          unknown-top-key.yaml        | exporter: unknown key; known keys here: auth, durability, exporters, pipelines, privacy, queue, receivers, shutdown_timeout, validation
+          unknown-top-key.yaml        | exporter: unknown key; known keys here: auth, durability, exporters, limits, pipelines, privacy, queue, receivers, shutdown_timeout, validation
           unknown-exporter-type.yaml  | exporters.kafka: unknown exporter type 'kafka'; known types: prometheus, console, loki
           pipeline-unknown-exporter.yaml | pipelines.logs.exporters[1]: names exporter 'loki', which is not configured under exporters (configured: console)
           bad-duration.yaml           | queue.retry_after: expected a duration such as 500ms, 30s, 5m, 24h or 7d, got "5 seconds"

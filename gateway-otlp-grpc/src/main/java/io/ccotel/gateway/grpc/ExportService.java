@@ -14,6 +14,7 @@ import io.ccotel.gateway.core.otlp.OtlpProtoMapper;
 import io.ccotel.gateway.core.otlp.OtlpResponses;
 import io.ccotel.gateway.core.pipeline.BatchConsumer;
 import io.ccotel.gateway.core.pipeline.ConsumeResult;
+import io.ccotel.gateway.core.pipeline.IntakeLimiter;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -60,6 +61,7 @@ final class ExportService<Req extends Message, Resp extends Message>
   private final GatewayMetrics metrics;
   private final ErrorLog errors;
   private final Authenticator authenticator;
+  private final IntakeLimiter limiter;
 
   private ExportService(
       Signal signal,
@@ -71,7 +73,8 @@ final class ExportService<Req extends Message, Resp extends Message>
       BatchConsumer next,
       GatewayMetrics metrics,
       ErrorLog errors,
-      Authenticator authenticator) {
+      Authenticator authenticator,
+      IntakeLimiter limiter) {
     this.signal = signal;
     this.method =
         generated.toBuilder(RawRequest.Marshaller.INSTANCE, ProtoUtils.marshaller(defaultResponse)).build();
@@ -82,10 +85,11 @@ final class ExportService<Req extends Message, Resp extends Message>
     this.metrics = metrics;
     this.errors = errors;
     this.authenticator = authenticator;
+    this.limiter = limiter;
   }
 
   static ExportService<ExportMetricsServiceRequest, ExportMetricsServiceResponse> metrics(
-      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator) {
+      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator, IntakeLimiter limiter) {
     return new ExportService<>(
         Signal.METRICS,
         MetricsServiceGrpc.getExportMethod(),
@@ -96,11 +100,12 @@ final class ExportService<Req extends Message, Resp extends Message>
         next,
         metrics,
         errors,
-        authenticator);
+        authenticator,
+        limiter);
   }
 
   static ExportService<ExportLogsServiceRequest, ExportLogsServiceResponse> logs(
-      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator) {
+      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator, IntakeLimiter limiter) {
     return new ExportService<>(
         Signal.LOGS,
         LogsServiceGrpc.getExportMethod(),
@@ -111,11 +116,12 @@ final class ExportService<Req extends Message, Resp extends Message>
         next,
         metrics,
         errors,
-        authenticator);
+        authenticator,
+        limiter);
   }
 
   static ExportService<ExportTraceServiceRequest, ExportTraceServiceResponse> traces(
-      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator) {
+      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator, IntakeLimiter limiter) {
     return new ExportService<>(
         Signal.TRACES,
         TraceServiceGrpc.getExportMethod(),
@@ -126,7 +132,8 @@ final class ExportService<Req extends Message, Resp extends Message>
         next,
         metrics,
         errors,
-        authenticator);
+        authenticator,
+        limiter);
   }
 
   Signal signal() {
@@ -192,6 +199,20 @@ final class ExportService<Req extends Message, Resp extends Message>
       count(CallCounter.outcome(failure.getCode()));
       return Answer.failure(failure.asRuntimeException());
     }
+    // Backpressure before the expensive part (parse, map, process): a refused client retries later.
+    IntakeLimiter.Permit permit = limiter.tryAcquire(request.bytes().length);
+    if (permit == null) {
+      count("overloaded");
+      return Answer.failure(unavailable(limiter.refusal()));
+    }
+    try {
+      return answer(request, identity);
+    } finally {
+      permit.close();
+    }
+  }
+
+  private Answer<Resp> answer(RawRequest request, Attributes identity) {
     Req parsed;
     try {
       parsed = parser.parseFrom(request.bytes());

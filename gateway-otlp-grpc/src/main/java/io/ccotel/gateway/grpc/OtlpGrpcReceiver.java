@@ -103,9 +103,9 @@ public final class OtlpGrpcReceiver implements Receiver {
     ErrorLog errors = new ErrorLog(log, settings.clock(), ERROR_LOG_INTERVAL);
     this.services =
         List.of(
-            ExportService.metrics(next, settings.metrics(), errors, authenticator),
-            ExportService.logs(next, settings.metrics(), errors, authenticator),
-            ExportService.traces(next, settings.metrics(), errors, authenticator));
+            ExportService.metrics(next, settings.metrics(), errors, authenticator, settings.limiter()),
+            ExportService.logs(next, settings.metrics(), errors, authenticator, settings.limiter()),
+            ExportService.traces(next, settings.metrics(), errors, authenticator, settings.limiter()));
     Map<String, Signal> signals = new LinkedHashMap<>();
     for (ExportService<?, ?> s : services) {
       signals.put(s.fullMethodName(), s.signal());

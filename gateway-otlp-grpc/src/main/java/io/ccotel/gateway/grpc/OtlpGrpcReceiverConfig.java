@@ -34,8 +34,10 @@ import java.util.Objects;
  *     which a client may ping; a client pinging faster gets GOAWAY (ENHANCE_YOUR_CALM).
  * @param permitKeepaliveWithoutCalls {@code permit_keepalive_without_calls} (default true): clients
  *     may ping idle connections (exporters keep them open between their export intervals).
- * @param workerThreads {@code worker_threads} (default 0 = one per CPU, at least 2): threads that
- *     decompress, decode and hand requests to the pipeline.
+ * @param workerThreads {@code worker_threads} (default 0 = four per CPU, at least 8): threads that
+ *     decompress, decode and hand requests to the pipeline. With durability on a thread waits for
+ *     the log's fsync before it answers, so there are more threads than CPUs: concurrent requests
+ *     then share one fsync (group commit).
  * @param maxConnections {@code max_connections} (default 1000; 0 = no cap): connections open at
  *     once; one beyond the cap is closed as soon as it is accepted, before TLS, and counted in
  *     {@code gateway_connections_closed_total{transport="grpc",reason="max_connections"}}.
@@ -160,7 +162,7 @@ public record OtlpGrpcReceiverConfig(
 
   /** The worker thread count with the default (0) resolved. */
   int effectiveWorkerThreads() {
-    return workerThreads > 0 ? workerThreads : Math.max(2, Runtime.getRuntime().availableProcessors());
+    return workerThreads > 0 ? workerThreads : Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
   }
 
   private static void checkRange(String key, long value, long min, long max) {

@@ -42,7 +42,7 @@ class OtlpGrpcReceiverFactoryTest {
     assertThat(d.permitKeepaliveTime()).isEqualTo(Duration.ofSeconds(10));
     assertThat(d.permitKeepaliveWithoutCalls()).isTrue();
     assertThat(d.workerThreads()).isZero();
-    assertThat(d.effectiveWorkerThreads()).isGreaterThanOrEqualTo(2);
+    assertThat(d.effectiveWorkerThreads()).isEqualTo(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.ccotel.gateway.http;
 import io.ccotel.gateway.core.auth.Authenticator;
 import io.ccotel.gateway.core.metrics.GatewayMetrics;
 import io.ccotel.gateway.core.pipeline.BatchConsumer;
+import io.ccotel.gateway.core.pipeline.IntakeLimiter;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -13,6 +14,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -38,6 +40,8 @@ final class OtlpHttpChannelInitializer extends ChannelInitializer<Channel> {
   private final Authenticator authenticator;
   private final SslContext ssl;
   private final ConnectionLimit limit;
+  private final IntakeLimiter limiter;
+  private final Executor workers;
 
   /** Plain HTTP, no authentication, no connection cap (the EmbeddedChannel tests). */
   OtlpHttpChannelInitializer(
@@ -66,6 +70,27 @@ final class OtlpHttpChannelInitializer extends ChannelInitializer<Channel> {
       Authenticator authenticator,
       SslContext ssl,
       ConnectionLimit limit) {
+    this(config, metrics, next, clock, draining, connections, authenticator, ssl, limit, IntakeLimiter.unlimited(), null);
+  }
+
+  /**
+   * @param limiter gives each request a permit before it is decoded
+   * @param workers where requests are decoded and processed; null: on the event loop (tests)
+   */
+  OtlpHttpChannelInitializer(
+      OtlpHttpReceiverConfig config,
+      GatewayMetrics metrics,
+      BatchConsumer next,
+      Clock clock,
+      BooleanSupplier draining,
+      ChannelGroup connections,
+      Authenticator authenticator,
+      SslContext ssl,
+      ConnectionLimit limit,
+      IntakeLimiter limiter,
+      Executor workers) {
+    this.limiter = limiter;
+    this.workers = workers;
     this.config = config;
     this.metrics = metrics;
     this.next = next;
@@ -120,6 +145,6 @@ final class OtlpHttpChannelInitializer extends ChannelInitializer<Channel> {
     // HttpObjectAggregator answers Expect: 100-continue itself (and 413 instead when the
     // Content-Length is over the cap), so no HttpServerExpectContinueHandler is needed.
     p.addLast("aggregator", new OtlpHttpAggregator(limits, metrics));
-    p.addLast("otlp", new OtlpHttpHandler(next, metrics, limits, draining, clock, authenticator));
+    p.addLast("otlp", new OtlpHttpHandler(next, metrics, limits, draining, clock, authenticator, limiter, workers));
   }
 }

@@ -10,6 +10,7 @@ import io.ccotel.gateway.core.model.TelemetryBatch;
 import io.ccotel.gateway.core.otlp.OtlpResponses;
 import io.ccotel.gateway.core.pipeline.BatchConsumer;
 import io.ccotel.gateway.core.pipeline.ConsumeResult;
+import io.ccotel.gateway.core.pipeline.IntakeLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.channel.ChannelFutureListener;
@@ -30,6 +31,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,20 +74,29 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
   private final BooleanSupplier draining;
   private final Clock clock;
   private final Authenticator authenticator;
+  private final IntakeLimiter limiter;
+  private final Executor workers;
 
-  OtlpHttpHandler(
-      BatchConsumer next, GatewayMetrics metrics, BodyLimits limits, BooleanSupplier draining, Clock clock) {
-    this(next, metrics, limits, draining, clock, null);
-  }
+  // Event loop only: one request of this connection is processed at a time, so answers leave in
+  // the order the requests came (HTTP/1.1); pipelined ones wait here.
+  private boolean busy;
+  private boolean closed;
+  private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(1);
 
-  /** @param authenticator null when authentication is off */
+  /**
+   * @param authenticator null when authentication is off
+   * @param limiter gives each request a permit before it is decoded
+   * @param workers where requests are decoded and processed; null: on the event loop (tests)
+   */
   OtlpHttpHandler(
       BatchConsumer next,
       GatewayMetrics metrics,
       BodyLimits limits,
       BooleanSupplier draining,
       Clock clock,
-      Authenticator authenticator) {
+      Authenticator authenticator,
+      IntakeLimiter limiter,
+      Executor workers) {
     super(FullHttpRequest.class, true);
     this.next = next;
     this.metrics = metrics;
@@ -91,10 +104,124 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     this.draining = draining;
     this.clock = clock;
     this.authenticator = authenticator;
+    this.limiter = limiter;
+    this.workers = workers;
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+    req.retain(); // released once answered (channelRead0's own reference goes when it returns)
+    if (busy) {
+      waiting.add(req);
+      return;
+    }
+    dispatch(ctx, req);
+  }
+
+  /**
+   * Event loop; owns one reference of {@code req}. Takes a permit from the limiter (or answers 503
+   * at once), then decodes and processes the request on a worker thread: with durability on the
+   * worker waits for the durable log's fsync, which must never stall the event loop. The channel
+   * reads nothing more meanwhile.
+   */
+  private void dispatch(ChannelHandlerContext ctx, FullHttpRequest req) {
+    busy = true;
+    ctx.channel().config().setAutoRead(false);
+    IntakeLimiter.Permit permit = limiter.tryAcquire(req.content().readableBytes());
+    if (permit == null) {
+      try {
+        overloaded(ctx, req, limiter.refusal());
+      } finally {
+        req.release();
+      }
+      done(ctx);
+      return;
+    }
+    Runnable work = () -> {
+      try {
+        handle(ctx, req);
+      } finally {
+        permit.close();
+        req.release();
+        if (ctx.executor().inEventLoop()) {
+          done(ctx);
+        } else {
+          ctx.executor().execute(() -> done(ctx));
+        }
+      }
+    };
+    if (workers == null) {
+      work.run();
+      return;
+    }
+    try {
+      workers.execute(work);
+    } catch (RejectedExecutionException e) {
+      // The receiver is stopping: its worker pool takes nothing more.
+      permit.close();
+      try {
+        overloaded(ctx, req, ConsumeResult.retryable("the gateway is shutting down; retry later", limiter.retryAfter()));
+      } finally {
+        req.release();
+      }
+      done(ctx);
+    }
+  }
+
+  /** Event loop: the current request is answered; the next waiting one (or more reading) follows. */
+  private void done(ChannelHandlerContext ctx) {
+    busy = false;
+    FullHttpRequest nextReq = waiting.poll();
+    if (nextReq != null) {
+      if (closed) {
+        nextReq.release();
+        releaseWaiting();
+        return;
+      }
+      dispatch(ctx, nextReq);
+    } else if (!closed) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  private void releaseWaiting() {
+    for (FullHttpRequest r; (r = waiting.poll()) != null; ) {
+      r.release();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    closed = true;
+    releaseWaiting();
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    closed = true;
+    releaseWaiting();
+  }
+
+  /** 503 with Retry-After: the gateway is overloaded (or stopping); the client retries later. */
+  private void overloaded(ChannelHandlerContext ctx, FullHttpRequest req, ConsumeResult refusal) {
+    String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    OtlpRoute route = OtlpRoute.forUri(req.uri());
+    BodyFormat format = BodyFormat.forErrors(contentType);
+    if (route != null) {
+      metrics.request(route.signal(), TRANSPORT, "overloaded");
+      BodyFormat requestFormat = BodyFormat.forRequest(contentType);
+      if (requestFormat != null) {
+        format = requestFormat;
+      }
+    }
+    FullHttpResponse res = HttpAnswers.status(req.protocolVersion(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+        format, HttpAnswers.UNAVAILABLE, refusal.message());
+    res.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds(refusal.retryAfter()));
+    send(ctx, req, res, false);
+  }
+
+  private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
     String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
     BodyFormat errorFormat = BodyFormat.forErrors(contentType);
     OtlpRoute route = null;
@@ -164,6 +291,25 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       BodyFormat format,
       ContentCoding coding,
       Attributes identity) {
+    IntakeLimiter.Permit[] inflatedPermit = new IntakeLimiter.Permit[1];
+    try {
+      handleBody(ctx, req, route, format, coding, identity, inflatedPermit);
+    } finally {
+      if (inflatedPermit[0] != null) {
+        inflatedPermit[0].close();
+      }
+    }
+  }
+
+  /** @param inflatedPermit where the permit for a decompressed body is left, for the caller to close */
+  private void handleBody(
+      ChannelHandlerContext ctx,
+      FullHttpRequest req,
+      OtlpRoute route,
+      BodyFormat format,
+      ContentCoding coding,
+      Attributes identity,
+      IntakeLimiter.Permit[] inflatedPermit) {
     Signal signal = route.signal();
     ByteBuf body = req.content();
     ByteBuf inflated = null;
@@ -178,9 +324,19 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       } else {
         inflated = coding.decompress(ctx.alloc(), body, limits.maxBodyBytes());
         body = inflated;
+        // The inflated body counts too: a small gzip body may be large once decompressed.
+        inflatedPermit[0] = limiter.tryAcquire(inflated.readableBytes());
+        if (inflatedPermit[0] == null) {
+          metrics.request(signal, TRANSPORT, "overloaded");
+          ConsumeResult refusal = limiter.refusal();
+          FullHttpResponse res = HttpAnswers.status(req.protocolVersion(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+              format, HttpAnswers.UNAVAILABLE, refusal.message());
+          res.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds(refusal.retryAfter()));
+          send(ctx, req, res, false);
+          return;
+        }
       }
-      // Decoded right here on the event loop: a typical body takes well under a millisecond (issue 6
-      // may move large bodies to a worker pool).
+      // Decoded on a worker thread (see dispatch), off the event loop.
       Message request = body.isReadable() ? decode(route, format, body) : route.prototype();
       batch = route.toBatch(request);
     } catch (ContentCoding.TooLargeException e) {

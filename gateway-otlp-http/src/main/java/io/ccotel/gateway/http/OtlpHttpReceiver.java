@@ -21,7 +21,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,6 +111,7 @@ public final class OtlpHttpReceiver implements Receiver {
   private State state = State.NEW;
   private EventLoopGroup bossGroup;
   private EventLoopGroup workerGroup;
+  private ExecutorService requestPool;
   private ChannelGroup connections;
   private Channel serverChannel;
   private volatile InetSocketAddress boundAddress;
@@ -169,6 +175,7 @@ public final class OtlpHttpReceiver implements Receiver {
       workerGroup = new MultiThreadIoEventLoopGroup(
           0, new DefaultThreadFactory("otlp-http"), NioIoHandler.newFactory());
       connections = new DefaultChannelGroup("otlp-http-connections", GlobalEventExecutor.INSTANCE);
+      requestPool = newRequestPool(config.effectiveWorkerThreads());
       ServerBootstrap bootstrap =
           new ServerBootstrap()
               .group(bossGroup, workerGroup)
@@ -180,13 +187,15 @@ public final class OtlpHttpReceiver implements Receiver {
                   new OtlpHttpChannelInitializer(
                       config, settings.metrics(), next, settings.clock(), draining::get, connections,
                       settings.authenticator(), ssl,
-                      new ConnectionLimit(config.maxConnections(), settings.metrics(), settings.clock())));
+                      new ConnectionLimit(config.maxConnections(), settings.metrics(), settings.clock()),
+                      settings.limiter(), requestPool));
       HostPort endpoint = config.endpoint();
       try {
         serverChannel =
             bootstrap.bind(new InetSocketAddress(endpoint.host(), endpoint.port())).syncUninterruptibly().channel();
       } catch (Exception e) {
         stopGroups(Duration.ofSeconds(2));
+        requestPool.shutdownNow();
         state = State.STOPPED;
         throw new IOException(
             "OTLP/HTTP receiver could not listen on " + endpoint + " (receivers.otlp_http.endpoint): " + e.getMessage(),
@@ -239,8 +248,26 @@ public final class OtlpHttpReceiver implements Receiver {
     connections.newCloseFuture().awaitUninterruptibly(grace, TimeUnit.MILLISECONDS);
     // 3. Whatever is still open (a client that stopped halfway through a body) is cut.
     connections.close().awaitUninterruptibly(Math.min(remainingMillis(end), 1000), TimeUnit.MILLISECONDS);
+    // 4. Requests still being processed finish (their answers go nowhere if the connection is cut).
+    requestPool.shutdown();
+    try {
+      requestPool.awaitTermination(remainingMillis(end), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     stopGroups(Duration.ofMillis(remainingMillis(end)));
     log.info("OTLP/HTTP receiver stopped");
+  }
+
+  /** Fixed threads; the queue is bounded in practice: a connection has one request at a time in it. */
+  private static ExecutorService newRequestPool(int threads) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory factory = r -> {
+      Thread t = new Thread(r, "otlp-http-worker-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+    return new ThreadPoolExecutor(threads, threads, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
   }
 
   private void stopGroups(Duration within) {

@@ -19,6 +19,7 @@ import java.util.Objects;
  *     max_header_bytes: 16KiB            # cap on all request headers together
  *     max_connections: 1000              # open connections at most; more are closed at once; 0 = no cap
  *     read_timeout: 30s                  # a request must arrive whole within this; 0s = no limit
+ *     worker_threads: 0                  # decode/process threads; 0 = four per CPU, at least 8
  *     tls:                               # optional: HTTPS (see TlsConfig)
  *       cert_file: /etc/ccotel/tls/server.crt
  *       key_file: /etc/ccotel/tls/server.key
@@ -44,6 +45,9 @@ import java.util.Objects;
  *     a byte a second) is disconnected and counted with {@code reason="read_timeout"}; zero means
  *     no limit
  * @param tls HTTPS settings, or null for plain HTTP
+ * @param workerThreads threads that decompress, decode and process requests off the event loop
+ *     (0 = four per CPU, at least 8); with durability on each waits for the durable log's fsync,
+ *     and concurrent requests share one fsync
  */
 public record OtlpHttpReceiverConfig(
     boolean enabled,
@@ -54,7 +58,8 @@ public record OtlpHttpReceiverConfig(
     int maxHeaderBytes,
     int maxConnections,
     Duration readTimeout,
-    TlsConfig tls) {
+    TlsConfig tls,
+    int workerThreads) {
   public static final HostPort DEFAULT_ENDPOINT = HostPort.of("0.0.0.0", 4318);
   public static final long DEFAULT_MAX_BODY_BYTES = 64L * 1024 * 1024;
   public static final long DEFAULT_MAX_COMPRESSED_BODY_BYTES = 64L * 1024 * 1024;
@@ -84,6 +89,27 @@ public record OtlpHttpReceiverConfig(
     if (readTimeout.isNegative()) {
       throw new IllegalArgumentException("read_timeout must not be negative, got " + readTimeout);
     }
+    checkRange("worker_threads", workerThreads, 0, 10_000);
+  }
+
+  /** The settings with the default {@code worker_threads}. */
+  public OtlpHttpReceiverConfig(
+      boolean enabled,
+      HostPort endpoint,
+      long maxBodyBytes,
+      long maxCompressedBodyBytes,
+      Duration idleTimeout,
+      int maxHeaderBytes,
+      int maxConnections,
+      Duration readTimeout,
+      TlsConfig tls) {
+    this(enabled, endpoint, maxBodyBytes, maxCompressedBodyBytes, idleTimeout, maxHeaderBytes, maxConnections,
+        readTimeout, tls, 0);
+  }
+
+  /** {@code worker_threads} with 0 resolved. */
+  public int effectiveWorkerThreads() {
+    return workerThreads > 0 ? workerThreads : Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
   }
 
   /**
@@ -118,32 +144,38 @@ public record OtlpHttpReceiverConfig(
   public OtlpHttpReceiverConfig withEndpoint(HostPort newEndpoint) {
     return new OtlpHttpReceiverConfig(
         enabled, newEndpoint, maxBodyBytes, maxCompressedBodyBytes, idleTimeout, maxHeaderBytes,
-        maxConnections, readTimeout, tls);
+        maxConnections, readTimeout, tls, workerThreads);
   }
 
   public OtlpHttpReceiverConfig withBodyLimits(long newMaxBodyBytes, long newMaxCompressedBodyBytes) {
     return new OtlpHttpReceiverConfig(
         enabled, endpoint, newMaxBodyBytes, newMaxCompressedBodyBytes, idleTimeout, maxHeaderBytes,
-        maxConnections, readTimeout, tls);
+        maxConnections, readTimeout, tls, workerThreads);
   }
 
   public OtlpHttpReceiverConfig withIdleTimeout(Duration newIdleTimeout) {
     return new OtlpHttpReceiverConfig(
         enabled, endpoint, maxBodyBytes, maxCompressedBodyBytes, newIdleTimeout, maxHeaderBytes,
-        maxConnections, readTimeout, tls);
+        maxConnections, readTimeout, tls, workerThreads);
   }
 
   public OtlpHttpReceiverConfig withConnectionLimits(int newMaxConnections, Duration newReadTimeout) {
     return new OtlpHttpReceiverConfig(
         enabled, endpoint, maxBodyBytes, maxCompressedBodyBytes, idleTimeout, maxHeaderBytes,
-        newMaxConnections, newReadTimeout, tls);
+        newMaxConnections, newReadTimeout, tls, workerThreads);
   }
 
   /** A copy serving HTTPS with these settings (null: plain HTTP). */
   public OtlpHttpReceiverConfig withTls(TlsConfig newTls) {
     return new OtlpHttpReceiverConfig(
         enabled, endpoint, maxBodyBytes, maxCompressedBodyBytes, idleTimeout, maxHeaderBytes,
-        maxConnections, readTimeout, newTls);
+        maxConnections, readTimeout, newTls, workerThreads);
+  }
+
+  public OtlpHttpReceiverConfig withWorkerThreads(int newWorkerThreads) {
+    return new OtlpHttpReceiverConfig(
+        enabled, endpoint, maxBodyBytes, maxCompressedBodyBytes, idleTimeout, maxHeaderBytes,
+        maxConnections, readTimeout, tls, newWorkerThreads);
   }
 
   private static void checkRange(String key, long value, long min, long max) {

@@ -28,6 +28,7 @@ public final class OtlpHttpReceiverFactory implements ReceiverFactory<OtlpHttpRe
           "max_header_bytes",
           "max_connections",
           "read_timeout",
+          "worker_threads",
           "tls");
 
   @Override
@@ -62,10 +63,11 @@ public final class OtlpHttpReceiverFactory implements ReceiverFactory<OtlpHttpRe
     int maxConnections =
         node.intValue("max_connections", d.maxConnections(), 0, OtlpHttpReceiverConfig.MAX_CONNECTIONS_LIMIT);
     var readTimeout = node.duration("read_timeout", d.readTimeout());
+    int workerThreads = node.intValue("worker_threads", d.workerThreads(), 0, 10_000);
     TlsConfig tls = TlsConfig.parse(node.child("tls"));
     try {
       return new OtlpHttpReceiverConfig(
-          enabled, endpoint, maxBody, maxCompressed, idle, maxHeader, maxConnections, readTimeout, tls);
+          enabled, endpoint, maxBody, maxCompressed, idle, maxHeader, maxConnections, readTimeout, tls, workerThreads);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(node.path(), e.getMessage());
     }

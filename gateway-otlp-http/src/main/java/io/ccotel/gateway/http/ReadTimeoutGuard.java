@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
  * gateway_connections_closed_total{transport="http",reason="read_timeout"}}). It is the first
  * handler of the pipeline, so it sees raw bytes, TLS records included: a slowloris client that
  * sends its headers, its body or its TLS records a byte at a time is cut off, while an idle
- * keep-alive connection (no bytes) is left to {@code idle_timeout}. The answer is written on the
- * event loop right after the request is complete, so a timely client never meets this limit. One
- * instance per connection; event loop only.
+ * keep-alive connection (no bytes) is left to {@code idle_timeout}. The answer is written as soon as
+ * a worker has processed the request (with durability, after the log's fsync), so a timely client
+ * never meets this limit. One instance per connection; event loop only.
  */
 final class ReadTimeoutGuard extends ChannelDuplexHandler {
   private static final Logger log = LoggerFactory.getLogger(ReadTimeoutGuard.class);

@@ -37,6 +37,18 @@ class OtlpHttpReceiverFactoryTest {
   }
 
   @Test
+  void workerThreadsDefaultToFourPerCpuAtLeastEight() {
+    assertThat(factory.parseConfig(node()).workerThreads()).isZero();
+    assertThat(factory.parseConfig(node()).effectiveWorkerThreads())
+        .isEqualTo(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+    OtlpHttpReceiverConfig three = factory.parseConfig(node("worker_threads", 3));
+    assertThat(three.workerThreads()).isEqualTo(3);
+    assertThat(three.effectiveWorkerThreads()).isEqualTo(3);
+    assertThatThrownBy(() -> factory.parseConfig(node("worker_threads", -1)))
+        .hasMessageContaining("receivers.otlp_http.worker_threads");
+  }
+
+  @Test
   void parsesEveryKey() {
     OtlpHttpReceiverConfig c = factory.parseConfig(node(
         "enabled", false,
@@ -79,7 +91,7 @@ class OtlpHttpReceiverFactoryTest {
     assertThatThrownBy(() -> factory.parseConfig(node("max_body_byte", "1MiB")))
         .isInstanceOf(ConfigException.class)
         .hasMessage("receivers.otlp_http.max_body_byte: unknown key; known keys here: enabled, endpoint, idle_timeout,"
-            + " max_body_bytes, max_compressed_body_bytes, max_connections, max_header_bytes, read_timeout, tls");
+            + " max_body_bytes, max_compressed_body_bytes, max_connections, max_header_bytes, read_timeout, tls, worker_threads");
     assertThatThrownBy(() -> factory.parseConfig(node("max_connections", -1)))
         .isInstanceOf(ConfigException.class)
         .hasMessage("receivers.otlp_http.max_connections: must be between 0 and 1000000, got -1");
