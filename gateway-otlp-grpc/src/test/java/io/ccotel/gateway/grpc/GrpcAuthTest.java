@@ -1,5 +1,6 @@
 package io.ccotel.gateway.grpc;
 
+import io.ccotel.gateway.testkit.CapturedLogs;
 import static io.ccotel.gateway.grpc.GrpcClient.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

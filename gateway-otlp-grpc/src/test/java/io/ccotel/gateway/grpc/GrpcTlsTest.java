@@ -1,6 +1,6 @@
 package io.ccotel.gateway.grpc;
 
-import io.ccotel.gateway.testkit.TestPki;
+import io.ccotel.gateway.core.auth.TestPki;
 
 import static io.ccotel.gateway.grpc.GrpcClient.call;
 import static org.assertj.core.api.Assertions.assertThat;

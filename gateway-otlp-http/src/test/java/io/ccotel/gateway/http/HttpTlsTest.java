@@ -1,6 +1,7 @@
 package io.ccotel.gateway.http;
 
-import io.ccotel.gateway.testkit.TestPki;
+import io.ccotel.gateway.testkit.CapturedLogs;
+import io.ccotel.gateway.core.auth.TestPki;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,6 +1,6 @@
 package io.ccotel.gateway.http;
 
-import io.ccotel.gateway.testkit.TestPki;
+import io.ccotel.gateway.core.auth.TestPki;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -174,7 +174,8 @@ final class PemFiles {
     }
   }
 
-  private static byte[] sequence(byte[]... parts) {
+  /** A DER SEQUENCE of these encoded parts (package-private: the test PKI writes certificates with it). */
+  static byte[] sequence(byte[]... parts) {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (byte[] p : parts) {
       body.writeBytes(p);
@@ -182,7 +183,8 @@ final class PemFiles {
     return tlv(0x30, body.toByteArray());
   }
 
-  private static byte[] tlv(int tag, byte[] value) {
+  /** A DER tag-length-value with a definite length of any size. */
+  static byte[] tlv(int tag, byte[] value) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(value.length + 6);
     out.write(tag);
     int n = value.length;

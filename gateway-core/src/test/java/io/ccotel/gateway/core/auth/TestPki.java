@@ -40,7 +40,7 @@ import javax.security.auth.x500.X500Principal;
  * O=acme}; an {@code expired} client certificate (valid from two days ago until yesterday); and a
  * {@code rogue} client certificate from {@code other-ca}. Made once per JVM.
  */
-final class TestPki {
+public final class TestPki {
   private static TestPki instance;
 
   final Path dir;
@@ -52,7 +52,7 @@ final class TestPki {
     this.dir = dir;
   }
 
-  static synchronized TestPki get() {
+  public static synchronized TestPki get() {
     if (instance == null) {
       try {
         Path dir = Files.createTempDirectory("ccotel-pki");
@@ -66,37 +66,37 @@ final class TestPki {
     return instance;
   }
 
-  Path caCert() {
+  public Path caCert() {
     return cert("ca");
   }
 
-  Path otherCaCert() {
+  public Path otherCaCert() {
     return cert("other-ca");
   }
 
   /** The leaf certificate followed by its CA certificate. */
-  Path certChain(String name) {
+  public Path certChain(String name) {
     return dir.resolve(name + "-chain.pem");
   }
 
-  Path cert(String name) {
+  public Path cert(String name) {
     return dir.resolve(name + ".pem");
   }
 
-  Path key(String name) {
+  public Path key(String name) {
     return dir.resolve(name + ".key");
   }
 
-  X509Certificate x509(String name) {
+  public X509Certificate x509(String name) {
     return certs.get(name);
   }
 
-  PrivateKey privateKey(String name) {
+  public PrivateKey privateKey(String name) {
     return keys.get(name).getPrivate();
   }
 
   /** Trusts the test CA only. */
-  X509TrustManager caTrustManager() {
+  public X509TrustManager caTrustManager() {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
@@ -113,7 +113,7 @@ final class TestPki {
    * A client SSLContext (new each time, so no session is resumed) that trusts the test CA and, when
    * {@code clientName} is not null, presents that client certificate.
    */
-  SSLContext clientContext(String clientName) {
+  public SSLContext clientContext(String clientName) {
     try {
       KeyManager[] kms = null;
       if (clientName != null) {
@@ -225,28 +225,10 @@ final class TestPki {
   }
 
   private static byte[] seq(byte[]... parts) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    for (byte[] p : parts) {
-      b.writeBytes(p);
-    }
-    return tlv(0x30, b.toByteArray());
+    return PemFiles.sequence(parts);
   }
 
   private static byte[] tlv(int tag, byte[] value) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(value.length + 6);
-    out.write(tag);
-    int n = value.length;
-    if (n < 0x80) {
-      out.write(n);
-    } else if (n < 0x100) {
-      out.write(0x81);
-      out.write(n);
-    } else {
-      out.write(0x82);
-      out.write(n >>> 8);
-      out.write(n & 0xff);
-    }
-    out.writeBytes(value);
-    return out.toByteArray();
+    return PemFiles.tlv(tag, value);
   }
 }

@@ -1,4 +1,4 @@
-package io.ccotel.gateway.http;
+package io.ccotel.gateway.testkit;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -12,24 +12,24 @@ import org.slf4j.LoggerFactory;
  * Everything logged while it is open (the gateway's own loggers at DEBUG, the rest at their
  * configured level), messages and exceptions, as one text to search.
  */
-final class CapturedLogs implements AutoCloseable {
+public final class CapturedLogs implements AutoCloseable {
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private final Logger gateway = (Logger) LoggerFactory.getLogger("io.ccotel");
   private final Level gatewayLevel;
 
-  CapturedLogs() {
+  public CapturedLogs() {
     appender.start();
     root.addAppender(appender);
     gatewayLevel = gateway.getLevel();
     gateway.setLevel(Level.DEBUG);
   }
 
-  String text() {
+  public String text() {
     return appender.list.stream().map(CapturedLogs::describe).collect(Collectors.joining("\n"));
   }
 
-  int size() {
+  public int size() {
     return appender.list.size();
   }
 
