@@ -2,13 +2,19 @@
 # The gateway's benchmark suite (issue 6): builds, then measures every figure against its target and
 # prints one Markdown table.
 #
-#   gateway-bench/run.sh                 full suite (6 to 9 minutes)
+#   gateway-bench/run.sh                 full suite (8 to 11 minutes), overload scenario included
 #   gateway-bench/run.sh --quick         about 3 minutes (short warm-ups, 6 s per scenario)
 #   gateway-bench/run.sh --no-build      use the jars already built
 #   gateway-bench/run.sh --jmh           also the JMH micro-benchmarks, short settings
 #   gateway-bench/run.sh --jmh-only      only the JMH micro-benchmarks
+#   gateway-bench/run.sh --soak          also the soak: half the max rate for 10 min (2 with --quick)
+#   gateway-bench/run.sh --only overload[,soak] [--max-rate 120000]
+#                                        only the overload (3x the max rate for 60 s, then 0.5x) and/or
+#                                        the soak; without --max-rate the HTTP protobuf max-rate row runs first
 #   Any other argument goes to the suite, e.g. --fsync interval, --no-durability, --concurrency 32,
-#   --gateway-jvm "-XX:+ExitOnOutOfMemoryError -Xmx256m"  (see: java -cp ... LoadGen suite --help).
+#   --gateway-jvm "-XX:+ExitOnOutOfMemoryError -Xmx256m", --overload-seconds 30, --overload-jvm "-Xmx512m",
+#   --overload-protocol grpc, --soak-minutes 30, --max-inflight-bytes 64MiB
+#   (see: java -cp gateway-bench/target/benchmarks.jar io.ccotel.gateway.bench.LoadGen suite --help).
 #
 # What it does: ./mvnw -q -DskipTests package at the root (gateway-app/target/gateway.jar and
 # gateway-bench/target/benchmarks.jar), then `LoadGen suite`, which for each scenario writes a
@@ -37,7 +43,7 @@ for a in "$@"; do
     --quick) quick=1; args+=("--quick") ;;
     --jmh) jmh=1 ;;
     --jmh-only) jmh=1; suite=0 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) args+=("$a") ;;
   esac
 done

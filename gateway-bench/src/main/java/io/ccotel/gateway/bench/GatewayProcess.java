@@ -40,7 +40,17 @@ final class GatewayProcess implements AutoCloseable {
   final double readyMillis;
 
   /** What varies between runs of the suite. */
-  record Options(int maxSeries, int maxSeriesPerMetric, int lokiPort, boolean durable, String fsync, List<String> jvmOptions) {}
+  record Options(int maxSeries, int maxSeriesPerMetric, int lokiPort, boolean durable, String fsync, List<String> jvmOptions,
+      String maxInflightBytes) {
+    /** Without a {@code limits:} section (the gateway's defaults). */
+    Options(int maxSeries, int maxSeriesPerMetric, int lokiPort, boolean durable, String fsync, List<String> jvmOptions) {
+      this(maxSeries, maxSeriesPerMetric, lokiPort, durable, fsync, jvmOptions, null);
+    }
+
+    Options withJvm(List<String> jvm) {
+      return new Options(maxSeries, maxSeriesPerMetric, lokiPort, durable, fsync, jvm, maxInflightBytes);
+    }
+  }
 
   private GatewayProcess(String name, int grpcPort, int httpPort, int metricsPort, Path dir, Path log, Process process, double readyMillis) {
     this.name = name;
@@ -78,6 +88,7 @@ final class GatewayProcess implements AutoCloseable {
         "  enabled: " + o.durable(),
         "  dir: \"" + durableDir + "\"",
         "  fsync: " + o.fsync(),
+        o.maxInflightBytes() == null ? "" : "limits:\n  max_inflight_bytes: " + o.maxInflightBytes(),
         "");
   }
 
@@ -234,6 +245,24 @@ final class GatewayProcess implements AutoCloseable {
     }
   }
 
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  /** The exit code once the process has ended (else -1). */
+  int exitCode() {
+    return process.isAlive() ? -1 : process.exitValue();
+  }
+
+  /** Lines of the gateway's log that mention an OutOfMemoryError (at most 3). */
+  List<String> oomLines() {
+    try (var lines = Files.lines(log, StandardCharsets.UTF_8)) {
+      return lines.filter(l -> l.contains("OutOfMemoryError")).limit(3).toList();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return List.of();
+    }
+  }
+
   /** SIGTERM (the gateway flushes and exits 0), then SIGKILL after 20 s. Returns the exit code. */
   int stop() throws InterruptedException {
     process.destroy();
@@ -283,6 +312,47 @@ final class GatewayProcess implements AutoCloseable {
 
   static String javaBin() {
     return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  /**
+   * {@code jstat -gc <pid>} (the JDK running this process): column name to value, sizes in KiB
+   * (S0U, S1U, EU, OU, OC, ...), counts (YGC, FGC, CGC); empty when it failed.
+   */
+  Map<String, Double> jstatGc() {
+    Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
+    try {
+      Process j = new ProcessBuilder(Files.isExecutable(jstat) ? jstat.toString() : "jstat", "-gc", Long.toString(pid()))
+          .redirectErrorStream(true).start();
+      String out = new String(j.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!j.waitFor(30, TimeUnit.SECONDS) || j.exitValue() != 0) {
+        return Map.of();
+      }
+      String[] lines = out.trim().split("\\R");
+      if (lines.length < 2) {
+        return Map.of();
+      }
+      String[] head = lines[0].trim().split("\\s+");
+      String[] vals = lines[lines.length - 1].trim().split("\\s+");
+      Map<String, Double> m = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < Math.min(head.length, vals.length); i++) {
+        try {
+          m.put(head[i], Double.parseDouble(vals[i]));
+        } catch (NumberFormatException e) {
+          // "-" for a column the collector does not have
+        }
+      }
+      return m;
+    } catch (IOException e) {
+      return Map.of();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Map.of();
+    }
+  }
+
+  /** A full GC now ({@code jcmd <pid> GC.run}); false when jcmd failed. */
+  boolean fullGc() {
+    return jcmd("GC.run");
   }
 
   static String jcmdBin() {

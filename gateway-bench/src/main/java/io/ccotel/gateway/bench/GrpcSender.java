@@ -91,7 +91,10 @@ final class GrpcSender implements Sender {
           @Override
           public void onError(Throwable t) {
             Status s = Status.fromThrowable(t);
-            result.complete(new Outcome("grpc_" + s.getCode().name(), 0));
+            String hint = retryHint(t);
+            String text = s.getDescription() == null ? "" : s.getDescription();
+            text = text.length() > 160 ? text.substring(0, 160) + "..." : text;
+            result.complete(new Outcome("grpc_" + s.getCode().name(), 0, hint.isEmpty() ? text : hint + (text.isEmpty() ? "" : ": " + text)));
           }
 
           @Override
@@ -100,6 +103,25 @@ final class GrpcSender implements Sender {
           }
         });
     return result;
+  }
+
+  /** "retry hint: RetryInfo 1s" when the error carries a google.rpc.RetryInfo detail, else "". */
+  private static String retryHint(Throwable t) {
+    com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(t);
+    if (status == null) {
+      return "";
+    }
+    for (com.google.protobuf.Any any : status.getDetailsList()) {
+      if (any.is(com.google.rpc.RetryInfo.class)) {
+        try {
+          com.google.protobuf.Duration d = any.unpack(com.google.rpc.RetryInfo.class).getRetryDelay();
+          return Sender.RETRY_HINT + "RetryInfo " + (d.getSeconds() + d.getNanos() / 1e9) + "s";
+        } catch (InvalidProtocolBufferException e) {
+          return Sender.RETRY_HINT + "RetryInfo (unreadable)";
+        }
+      }
+    }
+    return "";
   }
 
   private Outcome answer(byte[] response) {

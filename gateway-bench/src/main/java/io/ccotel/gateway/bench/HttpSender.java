@@ -63,10 +63,34 @@ final class HttpSender implements Sender {
                 return new Outcome(Sender.ioKind(err), 0);
               }
               if (resp.statusCode() != 200) {
-                return new Outcome("http_" + resp.statusCode(), 0);
+                // The retry hint (Retry-After) and the gateway's message go in the outcome's
+                // message: the overload scenario counts them.
+                String text = errorText(resp.body());
+                return new Outcome("http_" + resp.statusCode(), 0,
+                    resp.headers().firstValue("Retry-After").map(v -> Sender.RETRY_HINT + "Retry-After " + v + (text.isEmpty() ? "" : ": " + text))
+                        .orElse(text));
               }
               return answer(resp.body());
             });
+  }
+
+  /** The message of an error answer (google.rpc.Status in protobuf, or JSON), at most 160 characters. */
+  private String errorText(byte[] body) {
+    if (body == null || body.length == 0) {
+      return "";
+    }
+    String text;
+    if (json) {
+      text = new String(body, StandardCharsets.UTF_8);
+    } else {
+      try {
+        text = com.google.rpc.Status.parseFrom(body).getMessage();
+      } catch (InvalidProtocolBufferException e) {
+        text = new String(body, StandardCharsets.UTF_8);
+      }
+    }
+    text = text.replaceAll("\\s+", " ").trim();
+    return text.length() > 160 ? text.substring(0, 160) + "..." : text;
   }
 
   private Outcome answer(byte[] body) {

@@ -99,7 +99,7 @@ public final class LoadGen implements Runnable {
     @Option(names = "--pid", description = "the gateway's pid (CPU, RSS); default: the process running gateway.jar that listens on the port")
     Long pid;
 
-    @Option(names = "--ceiling", defaultValue = "true", negatable = true, description = "also decode the same bodies in-process (default ${DEFAULT-VALUE})")
+    @Option(names = "--ceiling", defaultValue = "true", fallbackValue = "true", negatable = true, description = "also decode the same bodies in-process (default ${DEFAULT-VALUE})")
     boolean ceiling;
 
     @Override
@@ -185,17 +185,55 @@ public final class LoadGen implements Runnable {
     @Option(names = "--fsync", defaultValue = "always", description = "durability.fsync of the gateway (default ${DEFAULT-VALUE})")
     String fsync;
 
-    @Option(names = "--durability", defaultValue = "true", negatable = true, description = "durability.enabled (default ${DEFAULT-VALUE}; --no-durability to compare)")
+    @Option(names = "--durability", defaultValue = "true", fallbackValue = "true", negatable = true, description = "durability.enabled (default ${DEFAULT-VALUE}; --no-durability to compare)")
     boolean durability;
 
     @Option(names = "--small-heap-jvm", split = " ", description = "extra JVM options of an informational 10,000 points/s rerun (default: -Xmx256m; \"\" to skip)")
     List<String> smallHeapJvm = new ArrayList<>(List.of("-Xmx256m"));
 
-    @Option(names = "--jfr", defaultValue = "true", negatable = true, description = "JFR recording of the gateway during the gRPC run")
+    @Option(names = "--jfr", defaultValue = "true", fallbackValue = "true", negatable = true, description = "JFR recording of the gateway during the gRPC run")
     boolean jfr;
 
     @Option(names = "--heap-series", defaultValue = "1000000")
     int heapSeries;
+
+    @Option(names = "--only", split = ",", paramLabel = "SCENARIO",
+        description = "run only these scenarios: overload, soak (comma-separated); without --max-rate the max-rate row of --overload-protocol runs first")
+    List<String> only = new ArrayList<>();
+
+    @Option(names = {"--max-rate", "--rate"}, paramLabel = "POINTS_PER_S",
+        description = "the maximum rate the overload (3x) and soak (0.5x) scenarios are based on (default: the accepted rate of this run's max-rate row)")
+    Double maxRate;
+
+    @Option(names = "--overload-protocol", defaultValue = "http-protobuf", description = "http-protobuf or grpc (default ${DEFAULT-VALUE})")
+    String overloadProtocol;
+
+    @Option(names = "--overload-seconds", description = "length of the 3x phase (default 60; 15 with --quick)")
+    Double overloadSeconds;
+
+    @Option(names = "--recovery-seconds", defaultValue = "20", description = "length of the 0.5x phase after it (default ${DEFAULT-VALUE})")
+    double recoverySeconds;
+
+    @Option(names = "--overload-jvm", split = " ",
+        description = "JVM options added to --gateway-jvm for the overload run (default: -Xmx256m, so that an OOM is reachable; \"\" for none)")
+    List<String> overloadJvm = new ArrayList<>(List.of("-Xmx256m"));
+
+    @Option(names = "--overload-in-flight", defaultValue = "900",
+        description = "requests in flight at most in overload and soak; a request due beyond it is skipped and counted (default ${DEFAULT-VALUE}: "
+            + "under the gateway's default max_connections of 1000, as HTTP/1.1 takes a connection per request in flight)")
+    int overloadInFlight;
+
+    @Option(names = "--soak", description = "also run the soak (half the max rate for --soak-minutes; not part of the suite by default)")
+    boolean soak;
+
+    @Option(names = "--soak-minutes", description = "soak length (default 10; 2 with --quick)")
+    Double soakMinutes;
+
+    @Option(names = "--soak-jvm", split = " ", description = "JVM options added to --gateway-jvm for the soak (default: -Xmx256m; \"\" for none)")
+    List<String> soakJvm = new ArrayList<>(List.of("-Xmx256m"));
+
+    @Option(names = "--max-inflight-bytes", description = "limits.max_inflight_bytes of the overload and soak gateways, e.g. 64MiB or auto (default: no limits section)")
+    String maxInflightBytes;
 
     @Override
     public Integer call() throws Exception {
@@ -206,8 +244,26 @@ public final class LoadGen implements Runnable {
       Path dir = workDir != null ? workDir : Files.createTempDirectory("gateway-bench-");
       gatewayJvm.removeIf(String::isBlank);
       smallHeapJvm.removeIf(String::isBlank);
+      overloadJvm.removeIf(String::isBlank);
+      soakJvm.removeIf(String::isBlank);
+      java.util.Set<String> scenarios = new java.util.LinkedHashSet<>();
+      for (String o : only) {
+        String n = o.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!n.equals("overload") && !n.equals("soak")) {
+          System.err.println("--only: overload or soak, not " + o);
+          return 2;
+        }
+        scenarios.add(n);
+      }
+      Workload.Protocol protocol = Workload.Protocol.parse(overloadProtocol);
+      if (protocol == Workload.Protocol.HTTP_JSON) {
+        System.err.println("--overload-protocol: http-protobuf or grpc (the bodies are re-timed in place, protobuf only)");
+        return 2;
+      }
+      Suite.Stress stress = new Suite.Stress(Set.copyOf(scenarios), maxRate, protocol, overloadSeconds, recoverySeconds, List.copyOf(overloadJvm),
+          overloadInFlight, soak, soakMinutes, List.copyOf(soakJvm), maxInflightBytes);
       Suite suite = new Suite(new Suite.Settings(jar, dir, quick, batchPoints, cliPoints, eventsPerRequest, concurrency, connections,
-          List.copyOf(gatewayJvm), List.copyOf(smallHeapJvm), durability, fsync, jfr, heapSeries));
+          List.copyOf(gatewayJvm), List.copyOf(smallHeapJvm), durability, fsync, jfr, heapSeries, stress));
       String table = suite.run();
       System.out.println();
       System.out.println(table);

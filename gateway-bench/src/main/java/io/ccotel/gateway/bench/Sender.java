@@ -11,6 +11,9 @@ interface Sender extends AutoCloseable {
    *     {@code http_503}, {@code grpc_UNAVAILABLE}, {@code io_ConnectException}, ...
    * @param rejected items the gateway refused in a partial-success answer
    */
+  /** Prefix of an error outcome's message when the answer carried a retry hint (Retry-After, RetryInfo). */
+  String RETRY_HINT = "retry hint: ";
+
   record Outcome(String error, long rejected, String message) {
     static final Outcome OK = new Outcome("", 0, "");
 
@@ -20,6 +23,10 @@ interface Sender extends AutoCloseable {
 
     boolean ok() {
       return error.isEmpty();
+    }
+
+    boolean retryHint() {
+      return message.startsWith(RETRY_HINT);
     }
   }
 

@@ -19,4 +19,12 @@ public final class PrometheusBenchBridge {
   public static int rememberedPoints(PrometheusExporter exporter) {
     return exporter.accumulator().rememberedPointCount();
   }
+
+  /**
+   * The sample name in the text format of an OTLP sum ({@code monotonic}: a counter, with
+   * {@code _total}) or gauge, as the exporter names it with its default {@code add_unit_suffixes}.
+   */
+  public static String sampleName(String otlpName, String otlpUnit, boolean monotonic) {
+    return MetricNames.resolve(monotonic ? MetricNames.Kind.COUNTER : MetricNames.Kind.GAUGE, otlpName, otlpUnit, true).expositionName();
+  }
 }
