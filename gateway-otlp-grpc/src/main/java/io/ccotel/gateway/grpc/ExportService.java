@@ -35,6 +35,8 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
@@ -62,6 +64,7 @@ final class ExportService<Req extends Message, Resp extends Message>
   private final ErrorLog errors;
   private final Authenticator authenticator;
   private final IntakeLimiter limiter;
+  private final Executor workers;
 
   private ExportService(
       Signal signal,
@@ -74,7 +77,8 @@ final class ExportService<Req extends Message, Resp extends Message>
       GatewayMetrics metrics,
       ErrorLog errors,
       Authenticator authenticator,
-      IntakeLimiter limiter) {
+      IntakeLimiter limiter,
+      Executor workers) {
     this.signal = signal;
     this.method =
         generated.toBuilder(RawRequest.Marshaller.INSTANCE, ProtoUtils.marshaller(defaultResponse)).build();
@@ -86,10 +90,12 @@ final class ExportService<Req extends Message, Resp extends Message>
     this.errors = errors;
     this.authenticator = authenticator;
     this.limiter = limiter;
+    this.workers = workers;
   }
 
   static ExportService<ExportMetricsServiceRequest, ExportMetricsServiceResponse> metrics(
-      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator, IntakeLimiter limiter) {
+      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator, IntakeLimiter limiter,
+      Executor workers) {
     return new ExportService<>(
         Signal.METRICS,
         MetricsServiceGrpc.getExportMethod(),
@@ -101,11 +107,13 @@ final class ExportService<Req extends Message, Resp extends Message>
         metrics,
         errors,
         authenticator,
-        limiter);
+        limiter,
+        workers);
   }
 
   static ExportService<ExportLogsServiceRequest, ExportLogsServiceResponse> logs(
-      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator, IntakeLimiter limiter) {
+      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator, IntakeLimiter limiter,
+      Executor workers) {
     return new ExportService<>(
         Signal.LOGS,
         LogsServiceGrpc.getExportMethod(),
@@ -117,11 +125,13 @@ final class ExportService<Req extends Message, Resp extends Message>
         metrics,
         errors,
         authenticator,
-        limiter);
+        limiter,
+        workers);
   }
 
   static ExportService<ExportTraceServiceRequest, ExportTraceServiceResponse> traces(
-      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator, IntakeLimiter limiter) {
+      BatchConsumer next, GatewayMetrics metrics, ErrorLog errors, Authenticator authenticator, IntakeLimiter limiter,
+      Executor workers) {
     return new ExportService<>(
         Signal.TRACES,
         TraceServiceGrpc.getExportMethod(),
@@ -133,7 +143,8 @@ final class ExportService<Req extends Message, Resp extends Message>
         metrics,
         errors,
         authenticator,
-        limiter);
+        limiter,
+        workers);
   }
 
   Signal signal() {
@@ -163,18 +174,54 @@ final class ExportService<Req extends Message, Resp extends Message>
 
   @Override
   public void invoke(RawRequest request, StreamObserver<Resp> observer) {
+    // Runs on the transport thread (the server uses a direct executor): only cheap decisions here,
+    // so that overload is answered at once and a refused message is dropped, not queued.
     if (!CallCounter.claimCurrentCall()) {
       return; // The stream closed before we started (and was counted); nobody is listening.
     }
     ServerCallStreamObserver<Resp> call = (ServerCallStreamObserver<Resp>) observer;
     // A client that gave up must not turn our answer into an exception; the answer is dropped.
     call.setOnCancelHandler(() -> {});
-    Answer<Resp> answer;
+    Answer<Resp> early;
     try {
-      answer = answer(request);
-    } catch (RuntimeException | StackOverflowError e) {
-      answer = internalError(e);
+      early = admit(request);
+    } catch (RuntimeException e) {
+      early = internalError(e);
     }
+    if (early != null) {
+      send(call, early);
+      return;
+    }
+    // The identity travels in the call's Context, which is only current on this thread.
+    Attributes identity = authenticator == null ? null : AuthInterceptor.IDENTITY.get();
+    IntakeLimiter.Permit permit = limiter.tryAcquire(request.bytes().length);
+    if (permit == null) {
+      count("overloaded");
+      send(call, Answer.failure(unavailable(limiter.refusal())));
+      return;
+    }
+    Runnable work = () -> {
+      Answer<Resp> answer;
+      try {
+        answer = answer(request, identity);
+      } catch (RuntimeException | StackOverflowError e) {
+        answer = internalError(e);
+      } finally {
+        permit.close();
+      }
+      send(call, answer);
+    };
+    try {
+      workers.execute(work);
+    } catch (RejectedExecutionException e) {
+      permit.close();
+      count("retryable");
+      send(call, Answer.failure(unavailable(
+          ConsumeResult.retryable("the gateway is shutting down; retry later", limiter.retryAfter()))));
+    }
+  }
+
+  private void send(ServerCallStreamObserver<Resp> call, Answer<Resp> answer) {
     if (answer.error() != null) {
       call.onError(answer.error());
     } else {
@@ -183,33 +230,20 @@ final class ExportService<Req extends Message, Resp extends Message>
     }
   }
 
-  private Answer<Resp> answer(RawRequest request) {
-    Attributes identity = null;
-    if (authenticator != null) {
-      identity = AuthInterceptor.IDENTITY.get();
-      if (identity == null) {
-        // The interceptor lets no unchecked call through; if one got here anyway, refuse it.
-        count("unauthenticated");
-        return Answer.failure(
-            Status.UNAUTHENTICATED.withDescription("this gateway requires a bearer token").asRuntimeException());
-      }
+  /** The answer when the call cannot go on (no identity, an unreadable message), else null. */
+  private Answer<Resp> admit(RawRequest request) {
+    if (authenticator != null && AuthInterceptor.IDENTITY.get() == null) {
+      // The interceptor lets no unchecked call through; if one got here anyway, refuse it.
+      count("unauthenticated");
+      return Answer.failure(
+          Status.UNAUTHENTICATED.withDescription("this gateway requires a bearer token").asRuntimeException());
     }
     if (!request.ok()) {
       Status failure = request.failure();
       count(CallCounter.outcome(failure.getCode()));
       return Answer.failure(failure.asRuntimeException());
     }
-    // Backpressure before the expensive part (parse, map, process): a refused client retries later.
-    IntakeLimiter.Permit permit = limiter.tryAcquire(request.bytes().length);
-    if (permit == null) {
-      count("overloaded");
-      return Answer.failure(unavailable(limiter.refusal()));
-    }
-    try {
-      return answer(request, identity);
-    } finally {
-      permit.close();
-    }
+    return null;
   }
 
   private Answer<Resp> answer(RawRequest request, Attributes identity) {

@@ -103,9 +103,9 @@ public final class OtlpGrpcReceiver implements Receiver {
     ErrorLog errors = new ErrorLog(log, settings.clock(), ERROR_LOG_INTERVAL);
     this.services =
         List.of(
-            ExportService.metrics(next, settings.metrics(), errors, authenticator, settings.limiter()),
-            ExportService.logs(next, settings.metrics(), errors, authenticator, settings.limiter()),
-            ExportService.traces(next, settings.metrics(), errors, authenticator, settings.limiter()));
+            ExportService.metrics(next, settings.metrics(), errors, authenticator, settings.limiter(), this::runOnWorker),
+            ExportService.logs(next, settings.metrics(), errors, authenticator, settings.limiter(), this::runOnWorker),
+            ExportService.traces(next, settings.metrics(), errors, authenticator, settings.limiter(), this::runOnWorker));
     Map<String, Signal> signals = new LinkedHashMap<>();
     for (ExportService<?, ?> s : services) {
       signals.put(s.fullMethodName(), s.signal());
@@ -198,10 +198,23 @@ public final class OtlpGrpcReceiver implements Receiver {
     return b.build();
   }
 
+  /** The export services' hand-off from the transport thread; refuses once stopped. */
+  private void runOnWorker(Runnable work) {
+    ExecutorService exec = executor;
+    if (exec == null) {
+      throw new java.util.concurrent.RejectedExecutionException("the OTLP/gRPC receiver is stopped");
+    }
+    exec.execute(work);
+  }
+
   private Server buildServer(ExecutorService exec, SslContext ssl) {
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.endpoint().host(), config.endpoint().port()))
-            .executor(exec)
+            // Calls start on the transport thread: the message is copied off the (direct) Netty
+            // buffers at once and the limiter decides there, so under overload a refused call
+            // costs no queued task and holds no buffer. Decoding and the pipeline run on the
+            // workers (exec), handed over by ExportService.
+            .directExecutor()
             // grpc-java checks this on each frame and again while a gzip message is inflated, and
             // answers RESOURCE_EXHAUSTED itself (the OTLP "too large" answer).
             .maxInboundMessageSize((int) config.maxMessageBytes())
@@ -243,12 +256,12 @@ public final class OtlpGrpcReceiver implements Receiver {
   }
 
   /**
-   * A fixed pool of daemon threads for the calls, instead of grpc-java's default cached pool (which
-   * grows without bound under a burst) or the Netty event loop (where inflating and parsing a large
-   * message would stall every other connection on that loop). The work per call is CPU-bound and
-   * never blocks (the pipeline's consume is non-blocking by contract), so about one thread per CPU
-   * is enough. The task queue needs no bound of its own: each task is a call HTTP/2 already let in,
-   * at most {@code max_concurrent_streams} per connection, and its message is already in memory.
+   * A fixed pool of daemon threads that parse, map and process the calls, instead of grpc-java's
+   * default cached pool (which grows without bound under a burst) or the Netty event loop (where
+   * parsing a large message, or waiting for the durable log's fsync, would stall every other
+   * connection on that loop). More threads than CPUs: with durability a thread waits for the fsync,
+   * and concurrent appends share one. The task queue is bounded by the limiter: a task holds a
+   * permit for its message's bytes.
    */
   private static ExecutorService newExecutor(int threads) {
     AtomicInteger n = new AtomicInteger();
