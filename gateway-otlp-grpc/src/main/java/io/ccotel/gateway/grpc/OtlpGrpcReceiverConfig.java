@@ -17,8 +17,11 @@ import java.util.Objects;
  *     the call ends with RESOURCE_EXHAUSTED. At most 2GiB-1 (a gRPC limit).
  * @param maxMetadataBytes {@code max_metadata_bytes} (default 16KiB): the largest header block
  *     (metadata) of a call; above it the call is refused.
- * @param maxConcurrentStreams {@code max_concurrent_streams} (default 1000): calls in flight on
- *     one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS).
+ * @param maxConcurrentStreams {@code max_concurrent_streams} (default 32): calls in flight on
+ *     one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS); more wait in the client. grpc-java
+ *     buffers each call's message until it is whole, before the limiter can see it, so this (times
+ *     the connections, times the message size) bounds that memory under overload: at 1000, a 3x
+ *     overload with 245 KB messages exhausted 256 MiB of direct memory.
  * @param maxConnectionIdle {@code max_connection_idle} (default 5m; {@code 0s} = never): a
  *     connection without calls for this long is closed gracefully (GOAWAY).
  * @param maxConnectionAge {@code max_connection_age} (default {@code 0s} = never): a connection
@@ -67,7 +70,7 @@ public record OtlpGrpcReceiverConfig(
   public static final int MAX_CONNECTIONS_LIMIT = 1_000_000;
   public static final long DEFAULT_MAX_MESSAGE_BYTES = 64L * 1024 * 1024;
   public static final long DEFAULT_MAX_METADATA_BYTES = 16L * 1024;
-  public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 1000;
+  public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 32;
 
   private static final OtlpGrpcReceiverConfig DEFAULTS =
       new OtlpGrpcReceiverConfig(

@@ -33,7 +33,7 @@ class OtlpGrpcReceiverFactoryTest {
     assertThat(d.endpoint()).isEqualTo(HostPort.of("0.0.0.0", 4317));
     assertThat(d.maxMessageBytes()).isEqualTo(64L * 1024 * 1024);
     assertThat(d.maxMetadataBytes()).isEqualTo(16L * 1024);
-    assertThat(d.maxConcurrentStreams()).isEqualTo(1000);
+    assertThat(d.maxConcurrentStreams()).isEqualTo(32);
     assertThat(d.maxConnectionIdle()).isEqualTo(Duration.ofMinutes(5));
     assertThat(d.maxConnectionAge()).isEqualTo(Duration.ZERO);
     assertThat(d.maxConnectionAgeGrace()).isEqualTo(Duration.ofSeconds(30));
