@@ -941,15 +941,13 @@ public final class DurableLog implements AutoCloseable {
   }
 
   /**
-   * Deletes the sealed segments that every known reader has committed (persisted) past; with no
-   * reader at all, every sealed segment (nobody will read it: an inline exporter without saved
-   * state keeps no reader, and the log would otherwise fill up and refuse all intake). Runs every
+   * Deletes the sealed segments that every known reader has committed (persisted) past. Runs every
    * {@code commit_interval} and after {@link LogReader#commitSync}; returns the segments deleted.
    */
   int deleteCommittedSegments() throws IOException {
     synchronized (retentionLock) {
       if (readers.isEmpty()) {
-        return deleteSegmentsWhile(end -> true);
+        return 0;
       }
       long min = Long.MAX_VALUE;
       for (ReaderState st : readers.values()) {

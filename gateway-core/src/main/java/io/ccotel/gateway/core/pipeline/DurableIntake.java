@@ -63,8 +63,9 @@ public final class DurableIntake {
     byte[] bytes = BatchCodec.encode(batch);
     lock.readLock().lock();
     try {
+      long position;
       try {
-        durableLog.append(bytes);
+        position = durableLog.append(bytes);
       } catch (LogFullException e) {
         metrics.refusedQueueFull("durable_log", batch.signal(), batch.itemCount());
         return ConsumeResult.retryable("the gateway's durable log is full (" + e.getMessage()
@@ -74,10 +75,21 @@ public final class DurableIntake {
         log.warn("Durable log append failed; answering retryable", e);
         return ConsumeResult.retryable("the gateway cannot write its durable log now; retry later", retryAfter);
       }
-      return applyInline(batch, inline);
+      ConsumeResult result = applyInline(batch, inline);
+      for (LogReader follower : followers) {
+        follower.commit(position); // cheap: persisted by the log every commit_interval
+      }
+      return result;
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** Readers of inline exporters without saved state: done with a record once it is applied. */
+  private final List<LogReader> followers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  void registerFollowingReader(LogReader reader) {
+    followers.add(reader);
   }
 
   private ConsumeResult applyInline(TelemetryBatch batch, List<Exporter> inline) {

@@ -154,8 +154,13 @@ public final class Pipeline implements Lifecycle {
         int replayed = durable.replay(exporter, reader, exporter.restoredPosition(), inlineRoutes.get(e.getKey()));
         log.info("Exporter {}: state restored up to durable log position {}; replayed {} batches after it in {} ms",
             e.getKey(), exporter.restoredPosition(), replayed, (System.nanoTime() - t0) / 1_000_000);
-      } else if (durableLog.readerNames().contains(e.getKey())) {
-        durableLog.removeReader(e.getKey());
+      } else if (keepsState) {
+        // No saved state yet (a first start): its first checkpoint commits this reader. Without
+        // a reader nothing would ever release the log's segments, and the log would fill up.
+        durable.registerCheckpointReader(e.getKey(), durableLog.reader(e.getKey(), true));
+      } else {
+        // No saved state at all: what is applied is done with; the reader follows the intake.
+        durable.registerFollowingReader(durableLog.reader(e.getKey(), true));
       }
     }
     for (Map.Entry<String, java.util.Set<Signal>> e : durableRoutes.entrySet()) {

@@ -826,25 +826,6 @@ class DurableLogTest {
   }
 
   @Test
-  void withoutAnyReaderSealedSegmentsAreDeletedSoTheLogNeverFills() throws Exception {
-    DurableLogConfig cfg = config(FsyncPolicy.ALWAYS).withCommitInterval(Duration.ofMillis(20));
-    DurableLog log = open(cfg);
-    for (int s = 0; s < 3; s++) {
-      for (int i = 0; i < 10; i++) {
-        log.append(payload(s * 10 + i, 50));
-      }
-      log.roll().get(5, TimeUnit.SECONDS);
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (log.segmentCount() > 1 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertThat(bases(cfg.dir())).containsExactly(30L); // only the active segment is left
-    assertThat(log.firstPosition()).isEqualTo(30);
-    assertThat(log.append(payload(30, 50))).isEqualTo(30);
-  }
-
-  @Test
   void lazyCommitsDeleteSegmentsOnTheHousekeeperTimer() throws Exception {
     DurableLogConfig cfg = config(FsyncPolicy.ALWAYS).withCommitInterval(Duration.ofMillis(20));
     DurableLog log = open(cfg);

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -183,6 +184,92 @@ class DurablePipelineTest {
     assertThat(p2.awaitIdle(Duration.ofSeconds(5))).isTrue();
     assertThat(loki2.got).containsExactly(15L);
     p2.shutdown(Duration.ofSeconds(5));
+  }
+
+  /** An inline exporter that keeps no state (Prometheus without a state file). */
+  static final class StatelessInline implements Exporter {
+    final AtomicLong applied = new AtomicLong();
+
+    @Override
+    public String id() {
+      return "stateless";
+    }
+
+    @Override
+    public Set<Signal> supportedSignals() {
+      return EnumSet.of(Signal.LOGS);
+    }
+
+    @Override
+    public void export(TelemetryBatch batch) {
+      throw new AssertionError("inline");
+    }
+
+    @Override
+    public boolean inline() {
+      return true;
+    }
+
+    @Override
+    public ConsumeResult apply(TelemetryBatch batch) {
+      applied.addAndGet(batch.itemCount());
+      return ConsumeResult.ok();
+    }
+  }
+
+  private Pipeline openSmall(Path dir, Exporter... exporters) throws Exception {
+    DurableLog log = DurableLog.open(
+        new DurableLogConfig(dir, 64 * 1024, 2048, FsyncPolicy.NEVER, null, Duration.ofMillis(20)));
+    PipelineAssembler a = new PipelineAssembler(metrics, 1000, Duration.ofSeconds(2)).durable(log);
+    List<String> ids = new ArrayList<>();
+    for (Exporter e : exporters) {
+      a.exporter(e);
+      ids.add(e.id());
+    }
+    Pipeline p = a.route(Signal.LOGS, ids).build();
+    p.start();
+    return p;
+  }
+
+  private static void awaitFirstPosition(DurableLog log, long atLeast) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (log.firstPosition() < atLeast && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(log.firstPosition()).isGreaterThanOrEqualTo(atLeast);
+  }
+
+  @Test
+  void anInlineExporterWithoutStateNeverLetsTheLogFill(@TempDir Path dir) throws Exception {
+    StatelessInline prometheus = new StatelessInline();
+    Pipeline p = openSmall(dir, prometheus);
+    // 64 KiB of log, 2 KiB segments: far more than fits, had nothing released the segments.
+    // A client that retries a refused batch: housekeeping (every 20 ms here) releases segments.
+    for (int i = 0; i < 400; i++) {
+      ConsumeResult r = p.consume(logs(i * 5L, 5));
+      for (int attempt = 0; attempt < 100 && r.outcome() == ConsumeResult.Outcome.RETRYABLE; attempt++) {
+        Thread.sleep(10);
+        r = p.consume(logs(i * 5L, 5));
+      }
+      assertThat(r.outcome()).as("batch %d", i).isEqualTo(ConsumeResult.Outcome.OK);
+    }
+    assertThat(prometheus.applied.get()).isEqualTo(2000);
+    awaitFirstPosition(p.durableIntake().log(), 300);
+    p.shutdown(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aFirstStartWithoutSavedStateIsReleasedByItsFirstCheckpoint(@TempDir Path dir) throws Exception {
+    StatefulInline inline = new StatefulInline();
+    Pipeline p = openSmall(dir, inline);
+    for (int i = 0; i < 100; i++) {
+      p.consume(logs(i * 5L, 5));
+    }
+    assertThat(p.durableIntake().log().firstPosition()).isZero();
+    inline.checkpoint();
+    assertThat(inline.savedPosition).isEqualTo(99);
+    awaitFirstPosition(p.durableIntake().log(), 50);
+    p.shutdown(Duration.ofSeconds(5));
   }
 
   @Test
