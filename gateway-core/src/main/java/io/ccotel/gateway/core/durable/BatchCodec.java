@@ -8,6 +8,8 @@ import io.ccotel.gateway.core.model.MetricsBatch;
 import io.ccotel.gateway.core.model.Signal;
 import io.ccotel.gateway.core.model.TelemetryBatch;
 import io.ccotel.gateway.core.model.TracesBatch;
+import io.ccotel.gateway.core.otlp.OtlpDirectDecoder;
+import io.ccotel.gateway.core.otlp.OtlpDirectEncoder;
 import io.ccotel.gateway.core.otlp.OtlpModelToProto;
 import io.ccotel.gateway.core.otlp.OtlpProtoMapper;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -41,9 +43,37 @@ public final class BatchCodec {
 
   private BatchCodec() {}
 
-  /** The batch as tag + protobuf bytes. Throws IllegalArgumentException for a non-hex trace/span id. */
+  /**
+   * The batch as tag + protobuf bytes. Throws IllegalArgumentException for a non-hex trace/span id.
+   *
+   * <p>Written directly from the model by {@link OtlpDirectEncoder} (sizes first, then one
+   * exact-size array with the tag at index 0): the same bytes as {@code OtlpModelToProto}'s message
+   * {@code toByteArray()}, without building the message objects. Should the batch change while it
+   * is encoded (it is immutable, but an attribute value of a foreign type could render differently
+   * twice), the message path is used instead.
+   */
   public static byte[] encode(TelemetryBatch batch) {
     // Java 17: no pattern switch over the sealed interface yet.
+    byte[] out;
+    try {
+      if (batch instanceof MetricsBatch m) {
+        out = OtlpDirectEncoder.metrics(m, 1);
+        out[0] = TAG_METRICS;
+      } else if (batch instanceof LogsBatch l) {
+        out = OtlpDirectEncoder.logs(l, 1);
+        out[0] = TAG_LOGS;
+      } else {
+        out = OtlpDirectEncoder.traces((TracesBatch) batch, 1);
+        out[0] = TAG_TRACES;
+      }
+    } catch (OtlpDirectEncoder.InconsistentSizeException e) {
+      return encodeWithMessages(batch);
+    }
+    return out;
+  }
+
+  /** The former encoder, through the protobuf message objects: same bytes, slower. */
+  static byte[] encodeWithMessages(TelemetryBatch batch) {
     if (batch instanceof MetricsBatch m) {
       return withTag(TAG_METRICS, OtlpModelToProto.metrics(m));
     }
@@ -61,6 +91,21 @@ public final class BatchCodec {
    */
   public static TelemetryBatch decode(byte[] bytes) {
     Signal signal = signal(bytes);
+    if (signal == Signal.LOGS) {
+      // What drains read most (events to Loki): straight into the model, no message objects. Bytes
+      // it does not handle alike (or invalid ones) take the message path below, for the exact
+      // result or the exact error.
+      try {
+        return OtlpDirectDecoder.logs(bytes, 1, bytes.length - 1);
+      } catch (OtlpDirectDecoder.NotDirect e) {
+        // fall through
+      }
+    }
+    return decodeWithMessages(signal, bytes);
+  }
+
+  /** The former decoder: protobuf parse into the message objects, then {@link OtlpProtoMapper}. */
+  static TelemetryBatch decodeWithMessages(Signal signal, byte[] bytes) {
     try {
       return switch (signal) {
         case METRICS -> OtlpProtoMapper.metrics(

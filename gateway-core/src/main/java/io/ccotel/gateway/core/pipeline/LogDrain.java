@@ -16,12 +16,30 @@ import org.slf4j.LoggerFactory;
 /**
  * Durable mode's replacement for {@link QueuedExporter}: one thread reads the exporter's own
  * cursor of the durable log, exports the batches of the signals routed to it, and commits its
- * position after each export. After a crash it resumes after the last committed position, so an
- * acknowledged batch is delivered at least once. The backlog is bounded by the log's size.
+ * position once the exporter has delivered them. After a crash it resumes after the last committed
+ * position, so an acknowledged batch is delivered at least once. The backlog is bounded by the
+ * log's size.
+ *
+ * <p>The drain does not wait for delivery after every poll: it keeps reading and handing batches
+ * to the exporter (which batches them and pushes in the background, Loki) and calls {@link
+ * Exporter#flush} only when nothing more is to be read for 20 ms ({@link #IDLE_GAP_NANOS}), when
+ * {@value #MAX_UNFLUSHED_RECORDS} records wait, or 1 s ({@link #FLUSH_INTERVAL_NANOS}) after the
+ * first record that waits. A successful flush commits the last position handed over before it:
+ * nothing is committed before it is delivered, and a crash delivers again at most what was read
+ * since the last flush.
  */
 final class LogDrain implements Lifecycle {
   private static final Logger log = LoggerFactory.getLogger(LogDrain.class);
   private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+  /** Records per poll (the reader also stops at about 4 MiB). */
+  static final int POLL_RECORDS = 1024;
+  /** Exported records that may wait for a flush; past this the drain flushes and commits. */
+  static final int MAX_UNFLUSHED_RECORDS = 4096;
+  /** How long exported records may wait for a flush while more keep arriving. */
+  static final long FLUSH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** A gap this long with nothing to read flushes and commits what was exported. */
+  static final long IDLE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  private static final Duration IDLE_POLL = Duration.ofMillis(200);
 
   private final Exporter exporter;
   private final LogReader reader;
@@ -31,6 +49,10 @@ final class LogDrain implements Lifecycle {
   private volatile boolean stopping;
   private volatile boolean stopped;
   private long lastFailureLog = System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS;
+  // Worker thread only: records read and handed to the exporter but not yet flushed and committed.
+  private long lastExported = -1;
+  private int unflushedRecords;
+  private long firstUnflushedNanos;
 
   LogDrain(Exporter exporter, LogReader reader, Set<Signal> signals, GatewayMetrics metrics) {
     this.exporter = exporter;
@@ -59,7 +81,7 @@ final class LogDrain implements Lifecycle {
     while (!stopped) {
       List<LogEntry> entries;
       try {
-        entries = reader.poll(256, Duration.ofMillis(200));
+        entries = reader.poll(POLL_RECORDS, pollTimeout());
       } catch (InterruptedException e) {
         if (stopped) {
           break;
@@ -67,10 +89,13 @@ final class LogDrain implements Lifecycle {
         continue;
       } catch (Exception e) {
         log.warn("Exporter {}: reading the durable log failed", exporter.id(), e);
+        flushAndCommit();
         sleepQuietly(1000);
         continue;
       }
       if (entries.isEmpty()) {
+        // Nothing more to read for now: deliver what is held and commit it.
+        flushAndCommit();
         if (stopping) {
           break;
         }
@@ -81,11 +106,42 @@ final class LogDrain implements Lifecycle {
           export(entry);
         }
       }
-      // Commit only what the exporter has delivered (or given up by its own policy): a batching
-      // exporter still holds the last entries until its flush returns true.
-      if (awaitDelivered()) {
-        reader.commit(entries.get(entries.size() - 1).position());
+      if (unflushedRecords == 0) {
+        firstUnflushedNanos = System.nanoTime();
       }
+      unflushedRecords += entries.size();
+      lastExported = entries.get(entries.size() - 1).position();
+      if (unflushedRecords >= MAX_UNFLUSHED_RECORDS || System.nanoTime() - firstUnflushedNanos >= FLUSH_INTERVAL_NANOS) {
+        flushAndCommit();
+      }
+    }
+  }
+
+  /**
+   * How long the next poll may wait: while exported records are not yet flushed, only a short gap
+   * (then they are flushed and committed, so an idle drain commits promptly), and never past the
+   * flush interval.
+   */
+  private Duration pollTimeout() {
+    if (unflushedRecords == 0) {
+      return IDLE_POLL;
+    }
+    long untilDue = FLUSH_INTERVAL_NANOS - (System.nanoTime() - firstUnflushedNanos);
+    return Duration.ofNanos(Math.max(0, Math.min(untilDue, IDLE_GAP_NANOS)));
+  }
+
+  /**
+   * Commits everything exported so far once the exporter has delivered it (or given it up by its
+   * own policy): a batching exporter still holds the last entries until its flush returns true.
+   * Nothing is committed when the drain is stopped first; a restart then delivers them again.
+   */
+  private void flushAndCommit() {
+    if (unflushedRecords == 0) {
+      return;
+    }
+    if (awaitDelivered()) {
+      reader.commit(lastExported);
+      unflushedRecords = 0;
     }
   }
 

@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * {@link #export} turns the records into entries and adds them to the open batch of their tenant;
  * a batch is sealed when the next entry would take it past {@code batch_max_bytes}, when it holds
  * {@code batch_max_entries}, or {@code batch_linger} after its first entry. One sender thread
- * ({@code loki-sender-<id>}) pushes sealed batches one at a time, streams' entries sorted by
+ * ({@code loki-sender-<id>}) pushes sealed batches one at a time (with {@code
+ * max_concurrent_pushes} N > 1, N threads {@code loki-sender-<id>-<i>} push up to N batches at
+ * once, each in the order sealed but answered in any order), streams' entries sorted by
  * timestamp. At most {@value #MAX_READY_BATCHES} sealed batches wait; beyond that {@code export}
  * blocks, so a slow or dead Loki fills this exporter's queue (and the client is told to retry)
  * instead of memory. The pipeline's queue counts a batch as exported once {@code export} returns;
@@ -72,7 +74,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Lifecycle</h2>
  *
- * {@link #shutdown} stops intake, seals what is batched and lets the sender push it until the
+ * {@link #shutdown} stops intake, seals what is batched and lets the senders push it until the
  * deadline; what is left then is counted as {@code reason="shutdown"} and logged. Credentials are
  * never logged.
  *
@@ -116,7 +118,7 @@ public final class LokiExporter implements Exporter {
   private volatile boolean closing;
   private boolean closed; // guarded by lock
   private volatile long shutdownDeadlineNanos;
-  private Thread sender;
+  private final List<Thread> senders = new ArrayList<>(); // guarded by lock
 
   /** An exporter pushing over HTTP, as the {@link LokiExporterFactory} builds it. */
   public LokiExporter(ExporterSettings settings, LokiExporterConfig config) {
@@ -201,9 +203,13 @@ public final class LokiExporter implements Exporter {
       if (config.tls().insecureSkipVerify()) {
         log.warn("Loki exporter {}: tls.insecure_skip_verify is on, Loki's certificate is not checked", id);
       }
-      sender = new Thread(this::runSender, "loki-sender-" + id);
-      sender.setDaemon(true);
-      sender.start();
+      int n = config.maxConcurrentPushes();
+      for (int i = 0; i < n; i++) {
+        Thread t = new Thread(this::runSender, n == 1 ? "loki-sender-" + id : "loki-sender-" + id + "-" + i);
+        t.setDaemon(true);
+        senders.add(t);
+      }
+      senders.forEach(Thread::start);
     }
   }
 
@@ -562,7 +568,7 @@ public final class LokiExporter implements Exporter {
    */
   @Override
   public void shutdown(Duration deadline) {
-    Thread t;
+    List<Thread> threads;
     synchronized (lock) {
       if (closed || closing) {
         return;
@@ -571,19 +577,25 @@ public final class LokiExporter implements Exporter {
       closing = true;
       sealAll();
       lock.notifyAll();
-      t = sender;
+      threads = List.copyOf(senders);
     }
-    if (t != null) {
-      try {
-        t.join(Math.max(1, deadline.toMillis()));
+    long joinEnd = System.nanoTime() + Math.max(1, deadline.toMillis()) * 1_000_000L;
+    try {
+      for (Thread t : threads) {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinEnd - System.nanoTime())));
+      }
+      for (Thread t : threads) {
         if (t.isAlive()) {
           t.interrupt();
-          t.join(1000);
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       }
+      for (Thread t : threads) {
+        t.join(1000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    boolean sendersDone = threads.stream().noneMatch(Thread::isAlive);
     long left = 0;
     synchronized (lock) {
       closed = true;
@@ -592,7 +604,7 @@ public final class LokiExporter implements Exporter {
         left += b.entries();
       }
       ready.clear();
-      if (t == null || !t.isAlive()) {
+      if (sendersDone) {
         pendingEntries.set(0);
       }
       lock.notifyAll();

@@ -81,6 +81,15 @@ import java.util.Set;
  *     are cut and end in {@code …[truncated by gateway: N bytes]}) and counted in {@code gateway_loki_truncated_lines_total}.
  * @param retry {@code retry}: backoff and give-up policy for 429, 5xx and network errors.
  * @param timeout {@code timeout} (default 10s): per push request, connecting included.
+ * @param maxConcurrentPushes (default 1, at most {@value #MAX_MAX_CONCURRENT_PUSHES}; set through
+ *     {@link Builder#maxConcurrentPushes}, not yet a YAML key): how many push requests may be in
+ *     flight at once. With 1, pushes
+ *     go one after the other, so the entries of a stream reach Loki in the order they were
+ *     batched, as Loki before 2.4 (or with {@code unordered_writes: false}) requires. With more,
+ *     batches are pushed in parallel (and retried independently), which hides Loki's answer time
+ *     when it is far away or busy, but a later push may land before an earlier one: use it with
+ *     Loki 2.4+ whose default {@code unordered_writes} accepts that. Each push in flight holds one
+ *     batch ({@code batch_max_bytes}) in memory.
  */
 public record LokiExporterConfig(
     URI endpoint,
@@ -97,7 +106,8 @@ public record LokiExporterConfig(
     Duration batchLinger,
     int maxLineBytes,
     Retry retry,
-    Duration timeout) {
+    Duration timeout,
+    int maxConcurrentPushes) {
 
   /** Loki's default {@code max_label_names_per_series}. */
   public static final int MAX_STREAM_LABELS = 15;
@@ -112,6 +122,9 @@ public record LokiExporterConfig(
   public static final int DEFAULT_MAX_LINE_BYTES = 256 * 1024;
   public static final int MIN_MAX_LINE_BYTES = 1024;
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+  /** One push at a time: entries of a stream reach Loki in push order (Loki before 2.4 needs that). */
+  public static final int DEFAULT_MAX_CONCURRENT_PUSHES = 1;
+  public static final int MAX_MAX_CONCURRENT_PUSHES = 16;
 
   /**
    * Attribute keys that can never be stream labels, with the reason: each has one value per
@@ -163,7 +176,8 @@ public record LokiExporterConfig(
           DEFAULT_BATCH_LINGER,
           DEFAULT_MAX_LINE_BYTES,
           Retry.DEFAULTS,
-          DEFAULT_TIMEOUT);
+          DEFAULT_TIMEOUT,
+          DEFAULT_MAX_CONCURRENT_PUSHES);
 
   /** How push bodies are encoded. */
   public enum Encoding {
@@ -316,6 +330,31 @@ public record LokiExporterConfig(
     if (timeout.compareTo(Duration.ofMillis(100)) < 0) {
       throw new IllegalArgumentException("timeout must be at least 100ms, got " + timeout);
     }
+    if (maxConcurrentPushes < 1 || maxConcurrentPushes > MAX_MAX_CONCURRENT_PUSHES) {
+      throw new IllegalArgumentException(
+          "max_concurrent_pushes must be between 1 and " + MAX_MAX_CONCURRENT_PUSHES + ", got " + maxConcurrentPushes);
+    }
+  }
+
+  /** The configuration with {@code max_concurrent_pushes} at its default (one push at a time). */
+  public LokiExporterConfig(
+      URI endpoint,
+      Encoding encoding,
+      Compression compression,
+      String tenant,
+      String tenantFromAttribute,
+      Auth auth,
+      Tls tls,
+      List<String> streamLabels,
+      boolean structuredMetadata,
+      long batchMaxBytes,
+      int batchMaxEntries,
+      Duration batchLinger,
+      int maxLineBytes,
+      Retry retry,
+      Duration timeout) {
+    this(endpoint, encoding, compression, tenant, tenantFromAttribute, auth, tls, streamLabels, structuredMetadata,
+        batchMaxBytes, batchMaxEntries, batchLinger, maxLineBytes, retry, timeout, DEFAULT_MAX_CONCURRENT_PUSHES);
   }
 
   public static LokiExporterConfig defaults() {
@@ -582,6 +621,7 @@ public record LokiExporterConfig(
     private int maxLineBytes;
     private Retry retry;
     private Duration timeout;
+    private int maxConcurrentPushes;
 
     private Builder(LokiExporterConfig c) {
       endpoint = c.endpoint;
@@ -599,6 +639,7 @@ public record LokiExporterConfig(
       maxLineBytes = c.maxLineBytes;
       retry = c.retry;
       timeout = c.timeout;
+      maxConcurrentPushes = c.maxConcurrentPushes;
     }
 
     public Builder endpoint(URI v) {
@@ -676,10 +717,15 @@ public record LokiExporterConfig(
       return this;
     }
 
+    public Builder maxConcurrentPushes(int v) {
+      maxConcurrentPushes = v;
+      return this;
+    }
+
     public LokiExporterConfig build() {
       return new LokiExporterConfig(
           endpoint, encoding, compression, tenant, tenantFromAttribute, auth, tls, streamLabels, structuredMetadata,
-          batchMaxBytes, batchMaxEntries, batchLinger, maxLineBytes, retry, timeout);
+          batchMaxBytes, batchMaxEntries, batchLinger, maxLineBytes, retry, timeout, maxConcurrentPushes);
     }
   }
 }
