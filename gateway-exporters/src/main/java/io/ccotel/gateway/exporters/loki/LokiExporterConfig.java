@@ -81,8 +81,8 @@ import java.util.Set;
  *     are cut and end in {@code …[truncated by gateway: N bytes]}) and counted in {@code gateway_loki_truncated_lines_total}.
  * @param retry {@code retry}: backoff and give-up policy for 429, 5xx and network errors.
  * @param timeout {@code timeout} (default 10s): per push request, connecting included.
- * @param maxConcurrentPushes (default 1, at most {@value #MAX_MAX_CONCURRENT_PUSHES}; set through
- *     {@link Builder#maxConcurrentPushes}, not yet a YAML key): how many push requests may be in
+ * @param maxConcurrentPushes (default 1, at most {@value #MAX_MAX_CONCURRENT_PUSHES}; YAML
+ *     {@code max_concurrent_pushes}): how many push requests may be in
  *     flight at once. With 1, pushes
  *     go one after the other, so the entries of a stream reach Loki in the order they were
  *     batched, as Loki before 2.4 (or with {@code unordered_writes: false}) requires. With more,
@@ -153,7 +153,8 @@ public record LokiExporterConfig(
           "batch_linger",
           "max_line_bytes",
           "retry",
-          "timeout");
+          "timeout",
+          "max_concurrent_pushes");
 
   static final Set<String> AUTH_KEYS = Set.of("basic", "bearer_token");
   static final Set<String> BASIC_KEYS = Set.of("username", "password");
@@ -455,9 +456,10 @@ public record LokiExporterConfig(
     if (timeout.compareTo(Duration.ofMillis(100)) < 0) {
       throw new ConfigException(node.pathOf("timeout"), "must be at least 100ms, got " + timeout.toMillis() + "ms");
     }
+    int concurrentPushes = node.intValue("max_concurrent_pushes", 1, 1, MAX_MAX_CONCURRENT_PUSHES);
     return new LokiExporterConfig(
         endpoint, encoding, compression, tenant, tenantAttr, auth, tls, labels, metadata, batchBytes, batchEntries,
-        linger, (int) maxLine, retry, timeout);
+        linger, (int) maxLine, retry, timeout, concurrentPushes);
   }
 
   private static Auth parseAuth(ConfigNode auth) {

@@ -64,7 +64,15 @@ class LokiExporterConfigTest {
     assertThat(c.retry())
         .isEqualTo(new LokiExporterConfig.Retry(Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofMinutes(10)));
     assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.maxConcurrentPushes()).isEqualTo(1);
     assertThat(factory.parseConfig(section("loki", "    endpoint: http://localhost:3100\n"))).isEqualTo(c);
+  }
+
+  @Test
+  void concurrentPushesAreAKeyBoundedAt16() {
+    assertThat(factory.parseConfig(section("loki", "    endpoint: http://loki:3100\n    max_concurrent_pushes: 4\n")).maxConcurrentPushes()).isEqualTo(4);
+    assertThatThrownBy(() -> factory.parseConfig(section("loki", "    endpoint: http://loki:3100\n    max_concurrent_pushes: 0\n")))
+        .hasMessageContaining("exporters.loki.max_concurrent_pushes");
   }
 
   @Test
@@ -181,7 +189,7 @@ class LokiExporterConfigTest {
     return Stream.of(
         Arguments.of(
             "endpoint: http://l:3100, endpont: x",
-            "exporters.loki.endpont: unknown key; known keys here: auth, batch_linger, batch_max_bytes, batch_max_entries, compression, encoding, endpoint, max_line_bytes, retry, stream_labels, structured_metadata, tenant, tenant_from_attribute, timeout, tls"),
+            "exporters.loki.endpont: unknown key; known keys here: auth, batch_linger, batch_max_bytes, batch_max_entries, compression, encoding, endpoint, max_concurrent_pushes, max_line_bytes, retry, stream_labels, structured_metadata, tenant, tenant_from_attribute, timeout, tls"),
         Arguments.of(
             "encoding: json",
             "exporters.loki.endpoint: is required"),
