@@ -144,7 +144,8 @@ final class OtlpHttpChannelInitializer extends ChannelInitializer<Channel> {
     }
     // HttpObjectAggregator answers Expect: 100-continue itself (and 413 instead when the
     // Content-Length is over the cap), so no HttpServerExpectContinueHandler is needed.
-    p.addLast("aggregator", new OtlpHttpAggregator(limits, metrics));
-    p.addLast("otlp", new OtlpHttpHandler(next, metrics, limits, draining, clock, authenticator, limiter, workers));
+    OtlpHttpHandler handler = new OtlpHttpHandler(next, metrics, limits, draining, clock, authenticator, limiter, workers);
+    p.addLast("aggregator", new OtlpHttpAggregator(limits, metrics, limiter, handler::busy));
+    p.addLast("otlp", handler);
   }
 }

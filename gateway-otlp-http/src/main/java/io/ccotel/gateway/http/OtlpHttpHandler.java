@@ -168,6 +168,11 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
     }
   }
 
+  /** Event loop: whether a request of this connection is being processed (its answer not sent yet). */
+  boolean busy() {
+    return busy;
+  }
+
   /** Event loop: the current request is answered; the next waiting one (or more reading) follows. */
   private void done(ChannelHandlerContext ctx) {
     busy = false;

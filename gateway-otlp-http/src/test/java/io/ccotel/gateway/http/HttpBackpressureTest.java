@@ -97,6 +97,53 @@ class HttpBackpressureTest {
   }
 
   @Test
+  void underOverloadABodyIsRefusedFromItsHeadersAndTheConnectionStaysUsable() throws Exception {
+    byte[] body = TestSupport.tokenUsage(1, 2).toByteArray();
+    start(body.length + 10);
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    consumer.answer = b -> {
+      entered.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return ConsumeResult.ok();
+    };
+    CompletableFuture<HttpResponse<byte[]>> first = http.sendAsync(post(body), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+    try (Socket s = new Socket("127.0.0.1", receiver.boundAddress().getPort())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      // Headers only: the 503 comes before any of the body is sent.
+      out.write(("POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: "
+          + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      byte[] head = new byte[12];
+      int n = 0;
+      while (n < head.length) {
+        n += in.read(head, n, head.length - n);
+      }
+      assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 503");
+      assertThat(metrics.requests("metrics", "overloaded")).isEqualTo(1.0);
+      assertThat(consumer.batches).hasSize(1);
+      release.countDown();
+      assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      // The skipped body, then a second request on the same connection: answered normally.
+      out.write(body);
+      out.write(("POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nConnection: close\r\n"
+          + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      String rest = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(rest).contains("HTTP/1.1 200");
+    }
+    assertThat(consumer.batches).hasSize(2);
+  }
+
+  @Test
   void aGzipBodyIsChargedAgainOnceInflated() throws Exception {
     byte[] plain = TestSupport.tokenUsage(new double[200]).toByteArray();
     byte[] gz = TestSupport.gzip(plain);

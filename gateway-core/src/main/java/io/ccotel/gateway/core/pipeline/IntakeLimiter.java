@@ -169,6 +169,24 @@ public final class IntakeLimiter implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a request of this many bytes would be refused right now, without taking a permit: a
+   * receiver asks before reading a body whose length it knows, so that under overload the body is
+   * skipped rather than read. A refusal is counted as {@link #tryAcquire}'s are.
+   */
+  public boolean refusesNow(long bytes) {
+    if (heapHigh.get()) {
+      refused(Reason.HEAP);
+      return true;
+    }
+    long now = inflight.get();
+    if (now > 0 && now + Math.max(0, bytes) > maxInflightBytes) {
+      refused(Reason.INFLIGHT_BYTES);
+      return true;
+    }
+    return false;
+  }
+
   /** What a refused client is told. */
   public ConsumeResult refusal() {
     return ConsumeResult.retryable(

@@ -53,6 +53,18 @@ class IntakeLimiterTest {
   }
 
   @Test
+  void refusesNowAnswersWithoutTakingAPermit() {
+    IntakeLimiter l = limiter(1000, 1.0);
+    assertThat(l.refusesNow(5000)).isFalse(); // nothing in flight: even a large one would pass
+    IntakeLimiter.Permit a = l.tryAcquire(800);
+    assertThat(l.refusesNow(200)).isFalse();
+    assertThat(l.refusesNow(201)).isTrue();
+    assertThat(l.inflightBytes()).isEqualTo(800);
+    assertThat(refusals("inflight_bytes")).isEqualTo(1.0);
+    a.close();
+  }
+
+  @Test
   void aRequestLargerThanTheBudgetIsTakenWhenNothingElseIsInFlight() {
     IntakeLimiter l = limiter(1000, 1.0);
     IntakeLimiter.Permit big = l.tryAcquire(5000);
