@@ -32,6 +32,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -137,7 +138,7 @@ final class MetricAccumulator {
   private final Map<String, Family> families = new HashMap<>();
   private final Map<String, Family> reservedNames = new HashMap<>();
   // Insertion order is gateway-clock order, so the eldest entries are the first to forget.
-  private final LinkedHashMap<Fingerprint, Long> appliedPoints = new LinkedHashMap<>();
+  private AppliedPoints appliedPoints = new AppliedPoints();
   // Access order: when the cap is reached, the writer heard from least recently goes first.
   private final LinkedHashMap<Fingerprint, Writer> writers = new LinkedHashMap<>(64, 0.75f, true);
   private int seriesTotal;
@@ -214,7 +215,7 @@ final class MetricAccumulator {
     int unprepared = 0;
     for (DataPoint p : m.points()) {
       try {
-        Labels labels = labelPolicy.labels(filter, p.attributes(), m.resource().attributes(), m.scope(), mode.kind);
+        SeriesKey labels = labelPolicy.labels(filter, p.attributes(), m.resource().attributes(), m.scope(), mode.kind);
         Fingerprint identity =
             switch (mode.aggregation) {
               case ADD -> pointIdentity(fp, metricId, p);
@@ -330,7 +331,7 @@ final class MetricAccumulator {
     };
   }
 
-  private record Prepared(DataPoint point, Labels labels, Fingerprint identity) {}
+  private record Prepared(DataPoint point, SeriesKey labels, Fingerprint identity) {}
 
   /** One metric being applied, under the lock. */
   private static final class Ctx {
@@ -362,7 +363,7 @@ final class MetricAccumulator {
       refuse(c, RejectReason.INVALID_VALUE);
       return;
     }
-    if (appliedPoints.containsKey(p.identity)) {
+    if (appliedPoints.contains(p.identity)) {
       duplicates.incrementAndGet();
       return;
     }
@@ -444,7 +445,7 @@ final class MetricAccumulator {
       refuse(c, RejectReason.INVALID_VALUE);
       return;
     }
-    if (appliedPoints.containsKey(p.identity)) {
+    if (appliedPoints.contains(p.identity)) {
       duplicates.incrementAndGet();
       return;
     }
@@ -680,15 +681,7 @@ final class MetricAccumulator {
   }
 
   private void forgetAppliedPoints(long now) {
-    long cutoff = now - DUPLICATE_WINDOW.toMillis();
-    Iterator<Long> it = appliedPoints.values().iterator();
-    while (it.hasNext()) {
-      long at = it.next();
-      if (at >= cutoff && appliedPoints.size() <= maxRememberedPoints) {
-        break;
-      }
-      it.remove();
-    }
+    appliedPoints.forget(now - DUPLICATE_WINDOW.toMillis(), maxRememberedPoints);
   }
 
   private Family family(Resolved name, String help) {
@@ -730,7 +723,7 @@ final class MetricAccumulator {
    * The series of these labels in the context's family, created when there is room under both
    * caps (else the point is refused and null returned).
    */
-  private Series series(Ctx c, Labels labels, double[] bounds) {
+  private Series series(Ctx c, SeriesKey labels, double[] bounds) {
     Family f = c.family;
     Series s = f.series.get(labels);
     if (s != null) {
@@ -745,7 +738,7 @@ final class MetricAccumulator {
       return null;
     }
     s = newSeries(f.name.kind(), bounds);
-    f.series.put(labels, s);
+    f.add(labels, s);
     seriesTotal++;
     return s;
   }
@@ -759,7 +752,7 @@ final class MetricAccumulator {
     };
   }
 
-  private HistogramSeries histogramSeries(Ctx c, Labels labels, double[] bounds) {
+  private HistogramSeries histogramSeries(Ctx c, SeriesKey labels, double[] bounds) {
     HistogramSeries s = (HistogramSeries) c.family.series.get(labels);
     if (s == null) {
       return (HistogramSeries) series(c, labels, bounds);
@@ -776,7 +769,7 @@ final class MetricAccumulator {
    * the caps leave no room, or an OTLP metric took the name, there is simply no such series.
    */
   private void touchTargets(Set<Resource> resources) {
-    List<Labels> targets = new ArrayList<>(resources.size());
+    List<SeriesKey> targets = new ArrayList<>(resources.size());
     for (Resource r : resources) {
       if (r.attributes().isEmpty()) {
         continue;
@@ -798,14 +791,14 @@ final class MetricAccumulator {
       if (f == null) {
         return;
       }
-      for (Labels labels : targets) {
+      for (SeriesKey labels : targets) {
         Series s = f.series.get(labels);
         if (s == null) {
           if (seriesTotal >= maxSeries || f.series.size() >= maxSeriesPerMetric) {
             continue;
           }
           s = new InfoSeries();
-          f.series.put(labels, s);
+          f.add(labels, s);
           seriesTotal++;
         }
         s.touchedMillis = now;
@@ -876,6 +869,7 @@ final class MetricAccumulator {
             Series s = series.next();
             if (s.touchedMillis < cutoff) {
               series.remove();
+              f.version++;
               for (Writer w : s.writers) {
                 writers.remove(w.identity);
               }
@@ -916,6 +910,7 @@ final class MetricAccumulator {
     } finally {
       lock.unlock();
     }
+    sortCopies(copies);
     List<MetricSnapshot> out = new ArrayList<>(copies.size());
     for (FamilyCopy c : copies) {
       try {
@@ -927,6 +922,43 @@ final class MetricAccumulator {
     }
     return out;
   }
+
+  /**
+   * Puts the copies of families whose series order was not known in client_java's order (outside
+   * the lock), and keeps that order for the next scrapes while the family's series stay the same.
+   */
+  private void sortCopies(List<FamilyCopy> copies) {
+    List<FamilyCopy> sorted = null;
+    for (FamilyCopy c : copies) {
+      if (!c.inOrder) {
+        c.series.sort(BY_LABELS);
+        if (sorted == null) {
+          sorted = new ArrayList<>();
+        }
+        sorted.add(c);
+      }
+    }
+    if (sorted == null) {
+      return;
+    }
+    lock.lock();
+    try {
+      for (FamilyCopy c : sorted) {
+        if (c.family.version == c.version) {
+          Series[] order = new Series[c.series.size()];
+          for (int i = 0; i < order.length; i++) {
+            order[i] = c.series.get(i).series;
+          }
+          c.family.sorted = order;
+          c.family.sortedVersion = c.version;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static final Comparator<SeriesCopy> BY_LABELS = (a, b) -> a.labels.compareTo(b.labels);
 
   int seriesCount() {
     return seriesCount;
@@ -982,11 +1014,27 @@ final class MetricAccumulator {
   private static final class Family {
     final Resolved name;
     String help;
-    final Map<Labels, Series> series = new HashMap<>();
+    final Map<SeriesKey, Series> series = new HashMap<>();
+    /** Grows whenever a series is added or removed. */
+    int version;
+    /**
+     * The series in the order of their labels ({@link Labels#compareTo}, the order client_java
+     * sorts a snapshot's data points in), as of {@link #sortedVersion}: handing them over in that
+     * order makes client_java's sort a single pass. Computed outside the lock by {@link #snapshot}.
+     */
+    Series[] sorted;
+    int sortedVersion = -1;
 
     Family(Resolved name, String help) {
       this.name = name;
       this.help = help;
+    }
+
+    /** Adds a new series, with client_java's labels made once for it. */
+    void add(SeriesKey key, Series s) {
+      s.labels = key.toLabels();
+      series.put(key, s);
+      version++;
     }
   }
 
@@ -996,6 +1044,8 @@ final class MetricAccumulator {
    * its last value, with no rounding from adding up increases.
    */
   private abstract static class Series {
+    /** client_java's form of the series' key, made once when the series is created. */
+    Labels labels;
     long touchedMillis;
     // Insertion order: sums are taken in a stable order; removal is O(1) for retirements.
     final Set<Writer> writers = new LinkedHashSet<>(2);
@@ -1106,19 +1156,25 @@ final class MetricAccumulator {
     }
   }
 
-  /** One series' values copied under the lock. */
+  /** One series' values copied under the lock (and the series, to remember the order). */
   private record SeriesCopy(
-      Labels labels, double value, long count, double[] bounds, long[] counts, boolean sumMissing, double[] quantiles,
-      double[] quantileValues) {}
+      Series series, Labels labels, double value, long count, double[] bounds, long[] counts, boolean sumMissing,
+      double[] quantiles, double[] quantileValues) {}
 
-  /** Values copied under the lock; snapshots are built from this outside it. */
-  private record FamilyCopy(Resolved name, String help, List<SeriesCopy> series) {
+  /**
+   * Values copied under the lock; snapshots are built from this outside it. {@code inOrder}: the
+   * series are in the order of their labels already (the family's cached order, as of {@code
+   * version}).
+   */
+  private record FamilyCopy(
+      Family family, int version, boolean inOrder, Resolved name, String help, List<SeriesCopy> series) {
 
     static FamilyCopy of(Family f) {
       List<SeriesCopy> out = new ArrayList<>(f.series.size());
-      for (Map.Entry<Labels, Series> e : f.series.entrySet()) {
-        Labels labels = e.getKey();
-        Series series = e.getValue();
+      boolean inOrder = f.sorted != null && f.sortedVersion == f.version;
+      Iterable<Series> all = inOrder ? Arrays.asList(f.sorted) : f.series.values();
+      for (Series series : all) {
+        Labels labels = series.labels;
         if (series instanceof HistogramSeries h) {
           long[] c = h.counts.clone();
           double sum = h.sum;
@@ -1130,7 +1186,7 @@ final class MetricAccumulator {
             missing |= Double.isNaN(w.sum);
             sum += w.sum;
           }
-          out.add(new SeriesCopy(labels, sum, 0, h.bounds, c, missing, null, null));
+          out.add(new SeriesCopy(series, labels, sum, 0, h.bounds, c, missing, null, null));
         } else if (series instanceof SummarySeries s) {
           long count = s.count;
           double sum = s.sum;
@@ -1141,7 +1197,7 @@ final class MetricAccumulator {
             sum += w.sum;
           }
           // Arrays are replaced, never changed in place: sharing them is safe.
-          out.add(new SeriesCopy(labels, sum, count, null, null, missing, s.quantiles, s.quantileValues));
+          out.add(new SeriesCopy(series, labels, sum, count, null, null, missing, s.quantiles, s.quantileValues));
         } else if (series instanceof NumberSeries ns) {
           double v = ns.base;
           for (Writer w : ns.writers) {
@@ -1154,12 +1210,12 @@ final class MetricAccumulator {
             v = Math.max(v, ns.exposed);
             ns.exposed = v;
           }
-          out.add(new SeriesCopy(labels, v, 0, null, null, false, null, null));
+          out.add(new SeriesCopy(series, labels, v, 0, null, null, false, null, null));
         } else {
-          out.add(new SeriesCopy(labels, 1, 0, null, null, false, null, null));
+          out.add(new SeriesCopy(series, labels, 1, 0, null, null, false, null, null));
         }
       }
-      return new FamilyCopy(f.name, f.help, out);
+      return new FamilyCopy(f, f.version, inOrder, f.name, f.help, out);
     }
 
     MetricSnapshot toSnapshot() {
@@ -1268,7 +1324,8 @@ final class MetricAccumulator {
       long now,
       List<FrozenFamily> families,
       Writer[] writers,
-      Fingerprint[] applied,
+      long[] appliedHi,
+      long[] appliedLo,
       long[] appliedAt) {}
 
   private record FrozenFamily(Resolved name, String help, Labels[] labels, Series[] series, int[][] writers) {}
@@ -1287,26 +1344,28 @@ final class MetricAccumulator {
       Series[] series = new Series[size];
       int[][] attached = new int[size][];
       int i = 0;
-      for (Map.Entry<Labels, Series> e : f.series.entrySet()) {
-        labels[i] = e.getKey();
-        series[i] = e.getValue().copy();
-        int[] idx = new int[e.getValue().writers.size()];
+      for (Series s : f.series.values()) {
+        labels[i] = s.labels;
+        series[i] = s.copy();
+        int[] idx = new int[s.writers.size()];
         int k = 0;
-        for (Writer w : e.getValue().writers) {
+        for (Writer w : s.writers) {
           idx[k++] = w.saveIndex;
         }
         attached[i++] = idx;
       }
       frozen.add(new FrozenFamily(f.name, f.help, labels, series, attached));
     }
-    Fingerprint[] applied = new Fingerprint[appliedPoints.size()];
-    long[] appliedAt = new long[applied.length];
-    int i = 0;
-    for (Map.Entry<Fingerprint, Long> e : appliedPoints.entrySet()) {
-      applied[i] = e.getKey();
-      appliedAt[i++] = e.getValue();
+    int count = appliedPoints.size();
+    long[] appliedHi = new long[count];
+    long[] appliedLo = new long[count];
+    long[] appliedAt = new long[count];
+    for (int i = 0; i < count; i++) {
+      appliedHi[i] = appliedPoints.hi(i);
+      appliedLo[i] = appliedPoints.lo(i);
+      appliedAt[i] = appliedPoints.at(i);
     }
-    return new Frozen(clock.millis(), frozen, writerCopies, applied, appliedAt);
+    return new Frozen(clock.millis(), frozen, writerCopies, appliedHi, appliedLo, appliedAt);
   }
 
   private static void writeState(StateOutput out, Frozen state) {
@@ -1364,10 +1423,10 @@ final class MetricAccumulator {
       out.writeLong(w.timeNanos);
       out.writeLong(w.seenMillis);
     }
-    out.writeInt(state.applied.length);
-    for (int i = 0; i < state.applied.length; i++) {
-      out.writeLong(state.applied[i].hi());
-      out.writeLong(state.applied[i].lo());
+    out.writeInt(state.appliedAt.length);
+    for (int i = 0; i < state.appliedAt.length; i++) {
+      out.writeLong(state.appliedHi[i]);
+      out.writeLong(state.appliedLo[i]);
       out.writeLong(state.appliedAt[i]);
     }
   }
@@ -1387,7 +1446,7 @@ final class MetricAccumulator {
     int seriesRead = 0;
     long savedAt;
     List<Writer> writerList;
-    LinkedHashMap<Fingerprint, Long> applied;
+    AppliedPoints applied;
     try {
       savedAt = in.readLong();
       int familyCount = count(in, 1);
@@ -1419,8 +1478,10 @@ final class MetricAccumulator {
             values[i] = readString(in);
           }
           Labels labels;
+          SeriesKey key;
           try {
             labels = Labels.of(names, values);
+            key = SeriesKey.of(labels);
           } catch (IllegalArgumentException e) {
             throw new IOException("invalid labels in " + base, e);
           }
@@ -1472,7 +1533,8 @@ final class MetricAccumulator {
             default -> s = new InfoSeries();
           }
           s.touchedMillis = touched;
-          if (f.series.put(labels, s) != null) {
+          s.labels = labels;
+          if (f.series.put(key, s) != null) {
             throw new IOException("a series of " + base + " appears twice");
           }
           seriesRead++;
@@ -1520,9 +1582,9 @@ final class MetricAccumulator {
         writerList.add(w);
       }
       int appliedCount = count(in, 24);
-      applied = new LinkedHashMap<>(Math.max(16, appliedCount * 2));
+      applied = new AppliedPoints(appliedCount);
       for (int i = 0; i < appliedCount; i++) {
-        applied.put(new Fingerprint(in.readLong(), in.readLong()), in.readLong());
+        applied.put(in.readLong(), in.readLong(), in.readLong());
       }
       if (in.available() != 0) {
         throw new IOException(in.available() + " bytes after the end of the state");
@@ -1535,6 +1597,7 @@ final class MetricAccumulator {
     for (int i = 0; i < attachments.size(); i++) {
       attachedTo.get(i).writers.add(writerList.get(attachments.get(i)[0]));
     }
+    int appliedRead = applied.size(); // before the old ones are forgotten
     lock.lock();
     try {
       families.clear();
@@ -1545,8 +1608,7 @@ final class MetricAccumulator {
       for (Writer w : writerList) {
         writers.put(w.identity, w);
       }
-      appliedPoints.clear();
-      appliedPoints.putAll(applied);
+      appliedPoints = applied;
       forgetAppliedPoints(clock.millis());
       seriesTotal = seriesRead;
       seriesCount = seriesTotal;
@@ -1554,7 +1616,7 @@ final class MetricAccumulator {
     } finally {
       lock.unlock();
     }
-    return new Restored(savedAt, newFamilies.size(), seriesRead, writerList.size(), applied.size());
+    return new Restored(savedAt, newFamilies.size(), seriesRead, writerList.size(), appliedRead);
   }
 
   private static int kindCode(Kind kind) {
