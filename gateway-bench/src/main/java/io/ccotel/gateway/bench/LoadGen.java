@@ -179,8 +179,8 @@ public final class LoadGen implements Runnable {
     @Option(names = "--connections", defaultValue = "2")
     int connections;
 
-    @Option(names = "--gateway-jvm", split = " ", description = "JVM options of the gateway (default: the Docker image's, -XX:+ExitOnOutOfMemoryError)")
-    List<String> gatewayJvm = new ArrayList<>(List.of("-XX:+ExitOnOutOfMemoryError"));
+    @Option(names = "--gateway-jvm", split = " ", description = "JVM options of the gateway (default: the Docker image's, -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC -XX:MaxRAMPercentage=75)")
+    List<String> gatewayJvm = new ArrayList<>(List.of("-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=75"));
 
     @Option(names = "--fsync", defaultValue = "always", description = "durability.fsync of the gateway (default ${DEFAULT-VALUE})")
     String fsync;
