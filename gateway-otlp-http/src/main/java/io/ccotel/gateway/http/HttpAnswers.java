@@ -39,6 +39,13 @@ final class HttpAnswers {
   }
 
   /** An error response with a google.rpc.Status body. */
+  /** 503 with a Status UNAVAILABLE and {@code Retry-After} (whole seconds, at least 1). */
+  static FullHttpResponse unavailable(HttpVersion version, BodyFormat format, String message, java.time.Duration retryAfter) {
+    FullHttpResponse res = status(version, HttpResponseStatus.SERVICE_UNAVAILABLE, format, UNAVAILABLE, message);
+    res.headers().set(io.netty.handler.codec.http.HttpHeaderNames.RETRY_AFTER, OtlpHttpHandler.retryAfterSeconds(retryAfter));
+    return res;
+  }
+
   static FullHttpResponse status(
       HttpVersion version, HttpResponseStatus status, BodyFormat format, int code, String message) {
     return message(version, status, format, Status.newBuilder().setCode(code).setMessage(message).build());

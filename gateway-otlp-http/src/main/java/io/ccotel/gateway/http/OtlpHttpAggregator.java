@@ -119,10 +119,7 @@ final class OtlpHttpAggregator extends HttpObjectAggregator {
       metrics.request(route.signal(), OtlpHttpHandler.TRANSPORT, "overloaded");
     }
     ConsumeResult refusal = limiter.refusal();
-    FullHttpResponse res = HttpAnswers.status(req.protocolVersion(), HttpResponseStatus.SERVICE_UNAVAILABLE,
-        format, HttpAnswers.UNAVAILABLE, refusal.message());
-    res.headers().set(HttpHeaderNames.RETRY_AFTER, OtlpHttpHandler.retryAfterSeconds(refusal.retryAfter()));
-    return res;
+    return HttpAnswers.unavailable(req.protocolVersion(), format, refusal.message(), refusal.retryAfter());
   }
 
   private FullHttpResponse tooLarge(HttpRequest req) {

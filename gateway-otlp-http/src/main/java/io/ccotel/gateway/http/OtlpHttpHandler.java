@@ -220,10 +220,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         format = requestFormat;
       }
     }
-    FullHttpResponse res = HttpAnswers.status(req.protocolVersion(), HttpResponseStatus.SERVICE_UNAVAILABLE,
-        format, HttpAnswers.UNAVAILABLE, refusal.message());
-    res.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds(refusal.retryAfter()));
-    send(ctx, req, res, false);
+    send(ctx, req, HttpAnswers.unavailable(req.protocolVersion(), format, refusal.message(), refusal.retryAfter()), false);
   }
 
   private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -334,10 +331,8 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         if (inflatedPermit[0] == null) {
           metrics.request(signal, TRANSPORT, "overloaded");
           ConsumeResult refusal = limiter.refusal();
-          FullHttpResponse res = HttpAnswers.status(req.protocolVersion(), HttpResponseStatus.SERVICE_UNAVAILABLE,
-              format, HttpAnswers.UNAVAILABLE, refusal.message());
-          res.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds(refusal.retryAfter()));
-          send(ctx, req, res, false);
+          send(ctx, req, HttpAnswers.unavailable(req.protocolVersion(), format, refusal.message(), refusal.retryAfter()),
+              false);
           return;
         }
       }
@@ -386,10 +381,7 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
         String message = result.message().isEmpty()
             ? "the gateway cannot take more " + signal.itemName() + " right now; retry later"
             : result.message();
-        FullHttpResponse res = HttpAnswers.status(req.protocolVersion(), HttpResponseStatus.SERVICE_UNAVAILABLE,
-            format, HttpAnswers.UNAVAILABLE, message);
-        res.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds(result.retryAfter()));
-        send(ctx, req, res, false);
+        send(ctx, req, HttpAnswers.unavailable(req.protocolVersion(), format, message, result.retryAfter()), false);
       }
       case INVALID -> {
         metrics.request(signal, TRANSPORT, "invalid");

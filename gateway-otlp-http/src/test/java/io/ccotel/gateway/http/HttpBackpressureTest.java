@@ -55,12 +55,8 @@ class HttpBackpressureTest {
         .build();
   }
 
-  @Test
-  void overBudgetRequestsGet503WithRetryAfterAndTheServiceRecovers() throws Exception {
-    byte[] body = TestSupport.tokenUsage(1, 2).toByteArray();
-    start(body.length + 10); // room for one request, not two
-    CountDownLatch entered = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
+  /** The pipeline takes a batch, says so on {@code entered}, and answers once {@code release} opens. */
+  private void holdInPipeline(CountDownLatch entered, CountDownLatch release) {
     consumer.answer = b -> {
       entered.countDown();
       try {
@@ -70,6 +66,15 @@ class HttpBackpressureTest {
       }
       return ConsumeResult.ok();
     };
+  }
+
+  @Test
+  void overBudgetRequestsGet503WithRetryAfterAndTheServiceRecovers() throws Exception {
+    byte[] body = TestSupport.tokenUsage(1, 2).toByteArray();
+    start(body.length + 10); // room for one request, not two
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    holdInPipeline(entered, release);
     CompletableFuture<HttpResponse<byte[]>> first = http.sendAsync(post(body), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(limiter.inflightBytes()).isEqualTo(body.length);
@@ -102,15 +107,7 @@ class HttpBackpressureTest {
     start(body.length + 10);
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    consumer.answer = b -> {
-      entered.countDown();
-      try {
-        release.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return ConsumeResult.ok();
-    };
+    holdInPipeline(entered, release);
     CompletableFuture<HttpResponse<byte[]>> first = http.sendAsync(post(body), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
     try (Socket s = new Socket("127.0.0.1", receiver.boundAddress().getPort())) {

@@ -31,17 +31,17 @@ class DurablePipelineTest {
    * An inline exporter with "saved state": the set of record times it has applied, kept across
    * restarts by the test (as a state file would) together with the checkpoint position.
    */
-  static final class StatefulInline implements Exporter {
-    final Set<Long> state = new HashSet<>();
-    final List<Long> appliedTwice = new CopyOnWriteArrayList<>();
-    CheckpointBarrier barrier;
-    long savedPosition = -1;
-    Set<Long> saved = new HashSet<>();
-    boolean restored;
+  /** An inline exporter of logs (applied before the answer, never queued). */
+  abstract static class InlineLogs implements Exporter {
+    private final String id;
+
+    InlineLogs(String id) {
+      this.id = id;
+    }
 
     @Override
     public String id() {
-      return "stateful";
+      return id;
     }
 
     @Override
@@ -57,6 +57,19 @@ class DurablePipelineTest {
     @Override
     public boolean inline() {
       return true;
+    }
+  }
+
+  static final class StatefulInline extends InlineLogs {
+    final Set<Long> state = new HashSet<>();
+    final List<Long> appliedTwice = new CopyOnWriteArrayList<>();
+    CheckpointBarrier barrier;
+    long savedPosition = -1;
+    Set<Long> saved = new HashSet<>();
+    boolean restored;
+
+    StatefulInline() {
+      super("stateful");
     }
 
     @Override
@@ -141,8 +154,10 @@ class DurablePipelineTest {
   }
 
   private Pipeline open(Path dir, Exporter... exporters) throws Exception {
-    DurableLog log = DurableLog.open(
-        DurableLogConfig.defaults(dir).withFsync(FsyncPolicy.ALWAYS));
+    return open(DurableLog.open(DurableLogConfig.defaults(dir).withFsync(FsyncPolicy.ALWAYS)), exporters);
+  }
+
+  private Pipeline open(DurableLog log, Exporter... exporters) throws Exception {
     PipelineAssembler a = new PipelineAssembler(metrics, 1000, Duration.ofSeconds(2)).durable(log);
     List<String> ids = new ArrayList<>();
     for (Exporter e : exporters) {
@@ -187,27 +202,11 @@ class DurablePipelineTest {
   }
 
   /** An inline exporter that keeps no state (Prometheus without a state file). */
-  static final class StatelessInline implements Exporter {
+  static final class StatelessInline extends InlineLogs {
     final AtomicLong applied = new AtomicLong();
 
-    @Override
-    public String id() {
-      return "stateless";
-    }
-
-    @Override
-    public Set<Signal> supportedSignals() {
-      return EnumSet.of(Signal.LOGS);
-    }
-
-    @Override
-    public void export(TelemetryBatch batch) {
-      throw new AssertionError("inline");
-    }
-
-    @Override
-    public boolean inline() {
-      return true;
+    StatelessInline() {
+      super("stateless");
     }
 
     @Override
@@ -217,18 +216,11 @@ class DurablePipelineTest {
     }
   }
 
+  /** A 64 KiB log of 2 KiB segments, housekept every 20 ms. */
   private Pipeline openSmall(Path dir, Exporter... exporters) throws Exception {
-    DurableLog log = DurableLog.open(
-        new DurableLogConfig(dir, 64 * 1024, 2048, FsyncPolicy.NEVER, null, Duration.ofMillis(20)));
-    PipelineAssembler a = new PipelineAssembler(metrics, 1000, Duration.ofSeconds(2)).durable(log);
-    List<String> ids = new ArrayList<>();
-    for (Exporter e : exporters) {
-      a.exporter(e);
-      ids.add(e.id());
-    }
-    Pipeline p = a.route(Signal.LOGS, ids).build();
-    p.start();
-    return p;
+    return open(
+        DurableLog.open(new DurableLogConfig(dir, 64 * 1024, 2048, FsyncPolicy.NEVER, null, Duration.ofMillis(20))),
+        exporters);
   }
 
   private static void awaitFirstPosition(DurableLog log, long atLeast) throws InterruptedException {
