@@ -71,6 +71,11 @@ public final class IntakeLimiter implements AutoCloseable {
   private final Counter[] refusals;
   private final AtomicLong lastWarnNanos = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
   private final List<Runnable> unsubscribe = new ArrayList<>();
+  private final Runnable fullCollection;
+  private final java.util.function.LongSupplier nanoTime;
+  private final AtomicLong lastFullCollectionNanos = new AtomicLong(Long.MIN_VALUE);
+  /** At most one requested full collection per this long while the heap stays high. */
+  static final long FULL_COLLECTION_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
 
   /**
    * @param maxInflightBytes the budget of request bytes in flight; {@code Long.MAX_VALUE} for none
@@ -86,6 +91,24 @@ public final class IntakeLimiter implements AutoCloseable {
   /** @param watchGc false in tests that feed {@link #heapAfterGc} themselves */
   IntakeLimiter(
       long maxInflightBytes, double maxHeapAfterGc, Duration retryAfter, MeterRegistry registry, boolean watchGc) {
+    this(maxInflightBytes, maxHeapAfterGc, retryAfter, registry, watchGc, IntakeLimiter::collectInBackground,
+        System::nanoTime);
+  }
+
+  /**
+   * @param fullCollection asks for a full collection (System.gc on a thread of its own; tests count)
+   * @param nanoTime the clock that spaces those requests
+   */
+  IntakeLimiter(
+      long maxInflightBytes,
+      double maxHeapAfterGc,
+      Duration retryAfter,
+      MeterRegistry registry,
+      boolean watchGc,
+      Runnable fullCollection,
+      java.util.function.LongSupplier nanoTime) {
+    this.fullCollection = fullCollection;
+    this.nanoTime = nanoTime;
     if (maxInflightBytes <= 0) {
       throw new IllegalArgumentException("maxInflightBytes must be positive, got " + maxInflightBytes);
     }
@@ -214,7 +237,26 @@ public final class IntakeLimiter implements AutoCloseable {
   /** Heap after GC as the collectors report it (package-private for tests of the heap rule). */
   void heapAfterGc(double ratio) {
     heapAfterGc = ratio;
-    heapHigh.set(ratio > maxHeapAfterGc);
+    boolean high = ratio > maxHeapAfterGc;
+    heapHigh.set(high);
+    if (high) {
+      // After a young collection the old generation still holds its garbage, and with intake
+      // refused little is allocated, so no full collection may come for a long time: the gateway
+      // would refuse everything on a stale figure. Ask for one (as the Collector's memory_limiter
+      // does), at most every 10 s; its notification brings the true figure.
+      long now = nanoTime.getAsLong();
+      long last = lastFullCollectionNanos.get();
+      if ((last == Long.MIN_VALUE || now - last >= FULL_COLLECTION_INTERVAL_NANOS)
+          && lastFullCollectionNanos.compareAndSet(last, now)) {
+        fullCollection.run();
+      }
+    }
+  }
+
+  private static void collectInBackground() {
+    Thread t = new Thread(System::gc, "gateway-heap-check");
+    t.setDaemon(true);
+    t.start();
   }
 
   private void watchGc() {

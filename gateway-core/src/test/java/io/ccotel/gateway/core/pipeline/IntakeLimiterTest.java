@@ -87,6 +87,27 @@ class IntakeLimiterTest {
   }
 
   @Test
+  void aHighHeapAsksForAFullCollectionAtMostEveryTenSeconds() {
+    AtomicInteger collections = new AtomicInteger();
+    long[] now = {0};
+    IntakeLimiter l = new IntakeLimiter(1 << 20, 0.8, Duration.ofSeconds(2), registry, false,
+        collections::incrementAndGet, () -> now[0]);
+    l.heapAfterGc(0.5);
+    assertThat(collections.get()).isZero();
+    l.heapAfterGc(0.85); // young GC: old garbage still counted
+    assertThat(collections.get()).isEqualTo(1);
+    now[0] += Duration.ofSeconds(9).toNanos();
+    l.heapAfterGc(0.86);
+    assertThat(collections.get()).isEqualTo(1);
+    now[0] += Duration.ofSeconds(1).toNanos();
+    l.heapAfterGc(0.86);
+    assertThat(collections.get()).isEqualTo(2);
+    l.heapAfterGc(0.3); // the full collection's figure: taken again
+    assertThat(l.tryAcquire(10)).isNotNull();
+    assertThat(collections.get()).isEqualTo(2);
+  }
+
+  @Test
   void theGcWatcherReportsTheHeapAfterARealCollection() throws InterruptedException {
     IntakeLimiter l = limiter(1 << 20, 0.99);
     try {
