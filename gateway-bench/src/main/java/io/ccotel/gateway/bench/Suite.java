@@ -764,10 +764,15 @@ final class Suite {
         boolean oldTrend = floorSlope * minutes >= 0.05 * floorFirst;
         boolean rssTrend = rssSlope * minutes >= 0.05 * first.rss();
         flat = oldFlat && !oldTrend && !rssTrend;
-        verdict = String.format("from %.0f s to %.0f s: RSS %+.1f MiB (%+.2f MiB/min, %s), heap after GC %+.1f MiB (%+.2f MiB/min), old-gen floor %.1f -> %.1f MiB (%+.1f%%, %+.2f MiB/min over %d floors, %s)%s",
+        // Informational, not part of the verdict: RSS over the second half of the run (a capped heap
+        // touches its pages once while it first fills, then RSS stays put).
+        double half = samples.get(samples.size() - 1).t() / 2;
+        SoakSample mid = samples.stream().filter(x -> x.t() >= half - 0.5).findFirst().orElse(last);
+        verdict = String.format("from %.0f s to %.0f s: RSS %+.1f MiB (%+.2f MiB/min, %s), heap after GC %+.1f MiB (%+.2f MiB/min), old-gen floor %.1f -> %.1f MiB (%+.1f%%, %+.2f MiB/min over %d floors, %s)%s; RSS over the second half (%.0f s on) %+.1f MiB",
             first.t(), last.t(), rssGrowth, rssSlope, rssTrend ? "UPWARD" : "no upward trend", heapGrowth, heapSlope, floorFirst, floorLast, floorGrowthPct, floorSlope,
             floors.size(), oldTrend ? "UPWARD" : "no upward trend",
-            Double.isNaN(liveEnd) ? "" : String.format("; live heap at the end (after a full GC) %.1f MiB", liveEnd));
+            Double.isNaN(liveEnd) ? "" : String.format("; live heap at the end (after a full GC) %.1f MiB", liveEnd),
+            mid.t(), last.rss() - mid.rss());
       }
       double acceptedShare = post.isEmpty() ? 0 : post.stream().mapToDouble(SoakSample::acceptedPerSecond).average().orElse(0) / rate;
       boolean held = acceptedShare >= 0.95;
