@@ -182,9 +182,11 @@ final class ExportService<Req extends Message, Resp extends Message>
     ServerCallStreamObserver<Resp> call = (ServerCallStreamObserver<Resp>) observer;
     // A client that gave up must not turn our answer into an exception; the answer is dropped.
     call.setOnCancelHandler(() -> {});
+    // The identity travels in the call's Context, which is only current on this thread.
+    Attributes identity = authenticator == null ? null : AuthInterceptor.IDENTITY.get();
     Answer<Resp> early;
     try {
-      early = admit(request);
+      early = admit(request, identity);
     } catch (RuntimeException e) {
       early = internalError(e);
     }
@@ -192,8 +194,6 @@ final class ExportService<Req extends Message, Resp extends Message>
       send(call, early);
       return;
     }
-    // The identity travels in the call's Context, which is only current on this thread.
-    Attributes identity = authenticator == null ? null : AuthInterceptor.IDENTITY.get();
     IntakeLimiter.Permit permit = limiter.tryAcquire(request.bytes().length);
     if (permit == null) {
       count("overloaded");
@@ -231,8 +231,8 @@ final class ExportService<Req extends Message, Resp extends Message>
   }
 
   /** The answer when the call cannot go on (no identity, an unreadable message), else null. */
-  private Answer<Resp> admit(RawRequest request) {
-    if (authenticator != null && AuthInterceptor.IDENTITY.get() == null) {
+  private Answer<Resp> admit(RawRequest request, Attributes identity) {
+    if (authenticator != null && identity == null) {
       // The interceptor lets no unchecked call through; if one got here anyway, refuse it.
       count("unauthenticated");
       return Answer.failure(

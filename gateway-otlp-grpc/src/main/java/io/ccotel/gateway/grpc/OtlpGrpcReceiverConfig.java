@@ -165,7 +165,7 @@ public record OtlpGrpcReceiverConfig(
 
   /** The worker thread count with the default (0) resolved. */
   int effectiveWorkerThreads() {
-    return workerThreads > 0 ? workerThreads : Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    return workerThreads > 0 ? workerThreads : io.ccotel.gateway.core.pipeline.ReceiverSettings.defaultWorkerThreads();
   }
 
   private static void checkRange(String key, long value, long min, long max) {

@@ -68,8 +68,8 @@ final class OtlpHttpAggregator extends HttpObjectAggregator {
     if (length > Math.min(maxContentLength, limits.sentLimit(coding(start)))) {
       return true;
     }
-    if (length > 0 && start instanceof HttpRequest req && OtlpRoute.forUri(req.uri()) != null
-        && !answerPending.getAsBoolean() && limiter.refusesNow(length)) {
+    if (length > 0 && start instanceof HttpRequest req && !answerPending.getAsBoolean()
+        && OtlpRoute.forUri(req.uri()) != null && limiter.refusesNow(length)) {
       overloaded = true;
       return true;
     }

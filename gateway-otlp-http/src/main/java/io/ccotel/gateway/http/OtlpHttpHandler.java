@@ -293,102 +293,88 @@ final class OtlpHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest>
       BodyFormat format,
       ContentCoding coding,
       Attributes identity) {
-    IntakeLimiter.Permit[] inflatedPermit = new IntakeLimiter.Permit[1];
+    // A decompressed body is charged to the limiter too, until the answer is sent.
+    IntakeLimiter.Permit inflatedPermit = null;
     try {
-      handleBody(ctx, req, route, format, coding, identity, inflatedPermit);
-    } finally {
-      if (inflatedPermit[0] != null) {
-        inflatedPermit[0].close();
-      }
-    }
-  }
-
-  /** @param inflatedPermit where the permit for a decompressed body is left, for the caller to close */
-  private void handleBody(
-      ChannelHandlerContext ctx,
-      FullHttpRequest req,
-      OtlpRoute route,
-      BodyFormat format,
-      ContentCoding coding,
-      Attributes identity,
-      IntakeLimiter.Permit[] inflatedPermit) {
-    Signal signal = route.signal();
-    ByteBuf body = req.content();
-    ByteBuf inflated = null;
-    TelemetryBatch batch;
-    try {
-      if (coding == ContentCoding.IDENTITY || !body.isReadable()) {
-        // A chunked body has no Content-Length for the aggregator to check beforehand.
-        if (body.readableBytes() > limits.maxBodyBytes()) {
-          tooLarge(ctx, req, route, format, limits.tooLargeAsSent(body.readableBytes(), ContentCoding.IDENTITY));
-          return;
+      Signal signal = route.signal();
+      ByteBuf body = req.content();
+      ByteBuf inflated = null;
+      TelemetryBatch batch;
+      try {
+        if (coding == ContentCoding.IDENTITY || !body.isReadable()) {
+          // A chunked body has no Content-Length for the aggregator to check beforehand.
+          if (body.readableBytes() > limits.maxBodyBytes()) {
+            tooLarge(ctx, req, route, format, limits.tooLargeAsSent(body.readableBytes(), ContentCoding.IDENTITY));
+            return;
+          }
+        } else {
+          inflated = coding.decompress(ctx.alloc(), body, limits.maxBodyBytes());
+          body = inflated;
+          // The inflated body counts too: a small gzip body may be large once decompressed.
+          inflatedPermit = limiter.tryAcquire(inflated.readableBytes());
+          if (inflatedPermit == null) {
+            overloaded(ctx, req, limiter.refusal());
+            return;
+          }
         }
-      } else {
-        inflated = coding.decompress(ctx.alloc(), body, limits.maxBodyBytes());
-        body = inflated;
-        // The inflated body counts too: a small gzip body may be large once decompressed.
-        inflatedPermit[0] = limiter.tryAcquire(inflated.readableBytes());
-        if (inflatedPermit[0] == null) {
-          metrics.request(signal, TRANSPORT, "overloaded");
-          ConsumeResult refusal = limiter.refusal();
-          send(ctx, req, HttpAnswers.unavailable(req.protocolVersion(), format, refusal.message(), refusal.retryAfter()),
-              false);
-          return;
-        }
-      }
-      // Decoded on a worker thread (see dispatch), off the event loop.
-      Message request = body.isReadable() ? decode(route, format, body) : route.prototype();
-      batch = route.toBatch(request);
-    } catch (ContentCoding.TooLargeException e) {
-      tooLarge(ctx, req, route, format, limits.tooLargeDecompressed(coding));
-      return;
-    } catch (OtlpDecodeException e) {
-      metrics.request(signal, TRANSPORT, "invalid");
-      error(ctx, req, HttpResponseStatus.BAD_REQUEST, format, HttpAnswers.INVALID_ARGUMENT, e.getMessage());
-      return;
-    } finally {
-      if (inflated != null) {
-        inflated.release();
-      }
-    }
-
-    if (identity != null) {
-      // Anti-spoofing: the token's attributes replace what the client claimed (see Identity).
-      batch = authenticator.apply(batch, identity);
-    }
-    int items = batch.itemCount();
-    metrics.received(signal, TRANSPORT, items);
-    // An empty request has nothing to lose: answer it without bothering the pipeline.
-    ConsumeResult result = items == 0 ? ConsumeResult.ok() : next.consume(batch);
-    switch (result.outcome()) {
-      case OK -> {
-        metrics.request(signal, TRANSPORT, "ok");
-        metrics.accepted(signal, TRANSPORT, items);
-        send(ctx, req, HttpAnswers.message(req.protocolVersion(), HttpResponseStatus.OK, format,
-            OtlpResponses.success(signal, result)), false);
-      }
-      case PARTIAL -> {
-        long rejected = Math.min(result.rejectedItems(), items);
-        metrics.request(signal, TRANSPORT, "partial");
-        metrics.accepted(signal, TRANSPORT, items - rejected);
-        metrics.rejected(signal, TRANSPORT, "pipeline", rejected);
-        send(ctx, req, HttpAnswers.message(req.protocolVersion(), HttpResponseStatus.OK, format,
-            OtlpResponses.success(signal, result)), false);
-      }
-      case RETRYABLE -> {
-        metrics.request(signal, TRANSPORT, "retryable");
-        metrics.rejected(signal, TRANSPORT, "retryable", items);
-        String message = result.message().isEmpty()
-            ? "the gateway cannot take more " + signal.itemName() + " right now; retry later"
-            : result.message();
-        send(ctx, req, HttpAnswers.unavailable(req.protocolVersion(), format, message, result.retryAfter()), false);
-      }
-      case INVALID -> {
+        // Decoded on a worker thread (see dispatch), off the event loop.
+        Message request = body.isReadable() ? decode(route, format, body) : route.prototype();
+        batch = route.toBatch(request);
+      } catch (ContentCoding.TooLargeException e) {
+        tooLarge(ctx, req, route, format, limits.tooLargeDecompressed(coding));
+        return;
+      } catch (OtlpDecodeException e) {
         metrics.request(signal, TRANSPORT, "invalid");
-        metrics.rejected(signal, TRANSPORT, "invalid", items);
-        String message = result.message().isEmpty() ? "the " + signal.itemName() + " were refused as invalid"
-            : result.message();
-        error(ctx, req, HttpResponseStatus.BAD_REQUEST, format, HttpAnswers.INVALID_ARGUMENT, message);
+        error(ctx, req, HttpResponseStatus.BAD_REQUEST, format, HttpAnswers.INVALID_ARGUMENT, e.getMessage());
+        return;
+      } finally {
+        if (inflated != null) {
+          inflated.release();
+        }
+      }
+
+      if (identity != null) {
+        // Anti-spoofing: the token's attributes replace what the client claimed (see Identity).
+        batch = authenticator.apply(batch, identity);
+      }
+      int items = batch.itemCount();
+      metrics.received(signal, TRANSPORT, items);
+      // An empty request has nothing to lose: answer it without bothering the pipeline.
+      ConsumeResult result = items == 0 ? ConsumeResult.ok() : next.consume(batch);
+      switch (result.outcome()) {
+        case OK -> {
+          metrics.request(signal, TRANSPORT, "ok");
+          metrics.accepted(signal, TRANSPORT, items);
+          send(ctx, req, HttpAnswers.message(req.protocolVersion(), HttpResponseStatus.OK, format,
+              OtlpResponses.success(signal, result)), false);
+        }
+        case PARTIAL -> {
+          long rejected = Math.min(result.rejectedItems(), items);
+          metrics.request(signal, TRANSPORT, "partial");
+          metrics.accepted(signal, TRANSPORT, items - rejected);
+          metrics.rejected(signal, TRANSPORT, "pipeline", rejected);
+          send(ctx, req, HttpAnswers.message(req.protocolVersion(), HttpResponseStatus.OK, format,
+              OtlpResponses.success(signal, result)), false);
+        }
+        case RETRYABLE -> {
+          metrics.request(signal, TRANSPORT, "retryable");
+          metrics.rejected(signal, TRANSPORT, "retryable", items);
+          String message = result.message().isEmpty()
+              ? "the gateway cannot take more " + signal.itemName() + " right now; retry later"
+              : result.message();
+          send(ctx, req, HttpAnswers.unavailable(req.protocolVersion(), format, message, result.retryAfter()), false);
+        }
+        case INVALID -> {
+          metrics.request(signal, TRANSPORT, "invalid");
+          metrics.rejected(signal, TRANSPORT, "invalid", items);
+          String message = result.message().isEmpty() ? "the " + signal.itemName() + " were refused as invalid"
+              : result.message();
+          error(ctx, req, HttpResponseStatus.BAD_REQUEST, format, HttpAnswers.INVALID_ARGUMENT, message);
+        }
+      }
+    } finally {
+      if (inflatedPermit != null) {
+        inflatedPermit.close();
       }
     }
   }

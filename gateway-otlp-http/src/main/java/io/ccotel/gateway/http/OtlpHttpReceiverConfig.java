@@ -109,7 +109,7 @@ public record OtlpHttpReceiverConfig(
 
   /** {@code worker_threads} with 0 resolved. */
   public int effectiveWorkerThreads() {
-    return workerThreads > 0 ? workerThreads : Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    return workerThreads > 0 ? workerThreads : io.ccotel.gateway.core.pipeline.ReceiverSettings.defaultWorkerThreads();
   }
 
   /**

@@ -115,7 +115,7 @@ public final class OtlpDirectEncoder {
     int[] scratch = SCRATCH.get();
     OtlpDirectEncoder e = new OtlpDirectEncoder(scratch);
     Items<T> k = kind.of(e);
-    byte[] marks = marks(items, k);
+    byte[] marks = Runs.marks(items, k::resource, k::scope);
     int size = e.sizeRequest(items, marks, k);
     byte[] bytes = new byte[headerBytes + size];
     e.out = CodedOutputStream.newInstance(bytes, headerBytes, size);
@@ -133,31 +133,6 @@ public final class OtlpDirectEncoder {
       throw new InconsistentSizeException("the batch changed while it was encoded", null);
     }
     return bytes;
-  }
-
-  /**
-   * Where the runs start: 2 where a new resource group starts (and so a new scope group), 1 where
-   * only a new scope group starts, 0 where the item continues the current group. Identity first:
-   * the items of one request share their resource and scope instances.
-   */
-  private static <T> byte[] marks(List<T> items, Items<T> k) {
-    byte[] marks = new byte[items.size()];
-    Resource curResource = null;
-    Scope curScope = null;
-    for (int i = 0; i < marks.length; i++) {
-      T item = items.get(i);
-      Resource r = k.resource(item);
-      Scope s = k.scope(item);
-      if (i == 0 || !(r == curResource || Objects.equals(curResource, r))) {
-        marks[i] = 2;
-        curResource = r;
-        curScope = s;
-      } else if (!(s == curScope || Objects.equals(curScope, s))) {
-        marks[i] = 1;
-        curScope = s;
-      }
-    }
-    return marks;
   }
 
   // --- lengths ------------------------------------------------------------------------------------
@@ -220,10 +195,10 @@ public final class OtlpDirectEncoder {
         do {
           sLen += lenField(k.size(items.get(i)));
           i++;
-        } while (i < count && marks[i] == 0);
+        } while (i < count && marks[i] == Runs.SAME);
         sizes[sSlot] = sLen;
         rLen += lenField(sLen);
-      } while (i < count && marks[i] == 1);
+      } while (i < count && marks[i] == Runs.NEW_SCOPE);
       rLen += stringField(r.schemaUrl());
       sizes[rSlot] = rLen;
       total += lenField(rLen);
@@ -402,8 +377,8 @@ public final class OtlpDirectEncoder {
         do {
           k.write(items.get(i));
           i++;
-        } while (i < count && marks[i] == 0);
-      } while (i < count && marks[i] == 1);
+        } while (i < count && marks[i] == Runs.SAME);
+      } while (i < count && marks[i] == Runs.NEW_SCOPE);
       string(3, r.schemaUrl());
     }
   }

@@ -74,112 +74,59 @@ public final class OtlpModelToProto {
 
   public static ExportMetricsServiceRequest metrics(MetricsBatch batch) {
     ExportMetricsServiceRequest.Builder req = ExportMetricsServiceRequest.newBuilder();
-    Resource curResource = null;
-    Scope curScope = null;
+    List<Metric> items = batch.metrics();
+    byte[] marks = Runs.marks(items, Metric::resource, Metric::scope);
     ResourceMetrics.Builder rm = null;
     ScopeMetrics.Builder sm = null;
-    for (Metric m : batch.metrics()) {
-      if (rm == null || !same(curResource, m.resource())) {
-        if (rm != null) {
-          rm.addScopeMetrics(sm);
-          req.addResourceMetrics(rm);
-        }
-        curResource = m.resource();
-        rm = ResourceMetrics.newBuilder()
-            .setResource(resource(curResource))
-            .setSchemaUrl(curResource.schemaUrl());
-        curScope = null;
-        sm = null;
+    for (int i = 0; i < marks.length; i++) {
+      Metric m = items.get(i);
+      if (marks[i] == Runs.NEW_RESOURCE) {
+        rm = req.addResourceMetricsBuilder().setResource(resource(m.resource())).setSchemaUrl(m.resource().schemaUrl());
       }
-      if (sm == null || !same(curScope, m.scope())) {
-        if (sm != null) {
-          rm.addScopeMetrics(sm);
-        }
-        curScope = m.scope();
-        sm = ScopeMetrics.newBuilder().setScope(scope(curScope));
+      if (marks[i] != Runs.SAME) {
+        sm = rm.addScopeMetricsBuilder().setScope(scope(m.scope()));
       }
       sm.addMetrics(metric(m));
-    }
-    if (rm != null) {
-      rm.addScopeMetrics(sm);
-      req.addResourceMetrics(rm);
     }
     return req.build();
   }
 
   public static ExportLogsServiceRequest logs(LogsBatch batch) {
     ExportLogsServiceRequest.Builder req = ExportLogsServiceRequest.newBuilder();
-    Resource curResource = null;
-    Scope curScope = null;
+    List<LogRecord> items = batch.records();
+    byte[] marks = Runs.marks(items, LogRecord::resource, LogRecord::scope);
     ResourceLogs.Builder rl = null;
     ScopeLogs.Builder sl = null;
-    for (LogRecord r : batch.records()) {
-      if (rl == null || !same(curResource, r.resource())) {
-        if (rl != null) {
-          rl.addScopeLogs(sl);
-          req.addResourceLogs(rl);
-        }
-        curResource = r.resource();
-        rl = ResourceLogs.newBuilder()
-            .setResource(resource(curResource))
-            .setSchemaUrl(curResource.schemaUrl());
-        curScope = null;
-        sl = null;
+    for (int i = 0; i < marks.length; i++) {
+      LogRecord r = items.get(i);
+      if (marks[i] == Runs.NEW_RESOURCE) {
+        rl = req.addResourceLogsBuilder().setResource(resource(r.resource())).setSchemaUrl(r.resource().schemaUrl());
       }
-      if (sl == null || !same(curScope, r.scope())) {
-        if (sl != null) {
-          rl.addScopeLogs(sl);
-        }
-        curScope = r.scope();
-        sl = ScopeLogs.newBuilder().setScope(scope(curScope));
+      if (marks[i] != Runs.SAME) {
+        sl = rl.addScopeLogsBuilder().setScope(scope(r.scope()));
       }
       sl.addLogRecords(logRecord(r));
-    }
-    if (rl != null) {
-      rl.addScopeLogs(sl);
-      req.addResourceLogs(rl);
     }
     return req.build();
   }
 
   public static ExportTraceServiceRequest traces(TracesBatch batch) {
     ExportTraceServiceRequest.Builder req = ExportTraceServiceRequest.newBuilder();
-    Resource curResource = null;
-    Scope curScope = null;
+    List<Span> items = batch.spans();
+    byte[] marks = Runs.marks(items, Span::resource, Span::scope);
     ResourceSpans.Builder rs = null;
     ScopeSpans.Builder ss = null;
-    for (Span s : batch.spans()) {
-      if (rs == null || !same(curResource, s.resource())) {
-        if (rs != null) {
-          rs.addScopeSpans(ss);
-          req.addResourceSpans(rs);
-        }
-        curResource = s.resource();
-        rs = ResourceSpans.newBuilder()
-            .setResource(resource(curResource))
-            .setSchemaUrl(curResource.schemaUrl());
-        curScope = null;
-        ss = null;
+    for (int i = 0; i < marks.length; i++) {
+      Span s = items.get(i);
+      if (marks[i] == Runs.NEW_RESOURCE) {
+        rs = req.addResourceSpansBuilder().setResource(resource(s.resource())).setSchemaUrl(s.resource().schemaUrl());
       }
-      if (ss == null || !same(curScope, s.scope())) {
-        if (ss != null) {
-          rs.addScopeSpans(ss);
-        }
-        curScope = s.scope();
-        ss = ScopeSpans.newBuilder().setScope(scope(curScope));
+      if (marks[i] != Runs.SAME) {
+        ss = rs.addScopeSpansBuilder().setScope(scope(s.scope()));
       }
       ss.addSpans(span(s));
     }
-    if (rs != null) {
-      rs.addScopeSpans(ss);
-      req.addResourceSpans(rs);
-    }
     return req.build();
-  }
-
-  // Identity first: items of one request share their resource and scope instances.
-  private static boolean same(Object current, Object next) {
-    return current == next || Objects.equals(current, next);
   }
 
   static io.opentelemetry.proto.resource.v1.Resource resource(Resource r) {

@@ -176,14 +176,9 @@ public final class IntakeLimiter implements AutoCloseable {
    */
   public Permit tryAcquire(long bytes) {
     long charge = Math.max(0, bytes);
-    if (heapHigh.get()) {
-      refused(Reason.HEAP);
-      return null;
-    }
     while (true) {
       long now = inflight.get();
-      if (now > 0 && now + charge > maxInflightBytes) {
-        refused(Reason.INFLIGHT_BYTES);
+      if (refuses(now, charge)) {
         return null;
       }
       if (inflight.compareAndSet(now, now + charge)) {
@@ -198,12 +193,16 @@ public final class IntakeLimiter implements AutoCloseable {
    * skipped rather than read. A refusal is counted as {@link #tryAcquire}'s are.
    */
   public boolean refusesNow(long bytes) {
+    return refuses(inflight.get(), Math.max(0, bytes));
+  }
+
+  /** The rule, with {@code inflightNow} bytes in flight; counts a refusal. */
+  private boolean refuses(long inflightNow, long charge) {
     if (heapHigh.get()) {
       refused(Reason.HEAP);
       return true;
     }
-    long now = inflight.get();
-    if (now > 0 && now + Math.max(0, bytes) > maxInflightBytes) {
+    if (inflightNow > 0 && inflightNow + charge > maxInflightBytes) {
       refused(Reason.INFLIGHT_BYTES);
       return true;
     }

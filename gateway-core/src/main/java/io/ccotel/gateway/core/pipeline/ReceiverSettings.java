@@ -34,6 +34,15 @@ public record ReceiverSettings(
     this(metrics, clock, null);
   }
 
+  /**
+   * The receivers' {@code worker_threads} when set to 0: four per CPU, at least 8. More threads
+   * than CPUs, because with durability a worker waits for the log's fsync before it answers, and
+   * concurrent appends share one fsync.
+   */
+  public static int defaultWorkerThreads() {
+    return Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+  }
+
   /** A copy with this authenticator (null: authentication off). */
   public ReceiverSettings withAuthenticator(Authenticator newAuthenticator) {
     return new ReceiverSettings(metrics, clock, newAuthenticator, limiter);
